@@ -1,0 +1,95 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpUrl, IntervalMs, TimeoutMs } from '../schemas/common.js';
+import { TargetInput } from '../schemas/target.js';
+
+// The config file's shape. Validated once at boot (src/config/load.ts), then frozen. Every field has a
+// default an operator would accept without reading the docs; README.md "Configuration" lists them.
+
+const LogLevel = Type.Union(
+  ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+  { errorMessage: 'must be one of fatal, error, warn, info, debug, trace, silent' },
+);
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, errorMessage: 'must be an integer port number 0–65535' });
+
+export const ServerConfig = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+    port: { ...Port, default: 8080 },
+    /** Bearer token required on write endpoints; prefer the SPACEWATCH_TOKEN environment variable. */
+    token: Type.Optional(Type.String({ minLength: 16, errorMessage: 'must be at least 16 characters' })),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024, default: 16 * 1024 * 1024 }),
+    importMaxRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 200_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const StorageConfig = Type.Object(
+  {
+    /** Unset = embedded memory store (nothing kept across restarts). */
+    redisUrl: Type.Optional(
+      Type.String({ pattern: '^rediss?://', errorMessage: 'must be a redis:// or rediss:// URL' }),
+    ),
+    keyPrefix: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9:_-]{0,32}$' })),
+    retentionDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const PollerConfig = Type.Object(
+  {
+    /** Probes in flight at once across all targets. */
+    concurrency: Type.Integer({ minimum: 1, maximum: 10_000, default: 256 }),
+    defaultIntervalMs: { ...IntervalMs, default: 5_000 },
+    defaultTimeoutMs: { ...TimeoutMs, default: 5_000 },
+    /** Largest response body a probe reads. */
+    maxResponseBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    /** Each probe is scheduled up to this share of its interval early or late, so targets spread out. */
+    jitter: Type.Number({ minimum: 0, maximum: 0.5, default: 0.1 }),
+    /** Observations buffered for writing before new ones are dropped (and counted). */
+    bufferLimit: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
+    flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 250 }),
+    flushBatchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const NotifierBase = {
+  name: Type.Optional(Type.String({ minLength: 1 })),
+  url: HttpUrl(),
+};
+
+export const NotifierConfig = Type.Unsafe<
+  | { kind: 'webhook'; name?: string; url: string; secret?: string }
+  | { kind: 'slack'; name?: string; url: string }
+  | { kind: 'alertmanager'; name?: string; url: string }
+>({
+  type: 'object',
+  required: ['kind'],
+  discriminator: { propertyName: 'kind' },
+  oneOf: [
+    Type.Object({ kind: Type.Literal('webhook'), ...NotifierBase, secret: Type.Optional(Type.String({ minLength: 8 })) }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('slack'), ...NotifierBase }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('alertmanager'), ...NotifierBase }, { additionalProperties: false }),
+  ],
+});
+
+export const ConfigSchema = Type.Object(
+  {
+    server: ServerConfig,
+    storage: StorageConfig,
+    poller: PollerConfig,
+    log: Type.Object({ level: { ...LogLevel, default: 'info' } }, { additionalProperties: false, default: {} }),
+    /** Which parts this process runs: the API, the poller, or both. */
+    role: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('poller')], {
+      default: 'all',
+      errorMessage: 'must be one of all, api, poller',
+    }),
+    targets: Type.Array(TargetInput, { default: [] }),
+    /** Notification receivers (used by alerting). */
+    notifiers: Type.Array(NotifierConfig, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

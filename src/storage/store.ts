@@ -1,0 +1,54 @@
+import type { Observation, Rollup, Target, TargetEvent } from '../types.js';
+
+export interface AppendItem {
+  targetId: string;
+  obs: Observation;
+}
+
+export interface AppendResult {
+  written: number;
+  /** Rows rejected because an observation already exists at that ms for that target. */
+  duplicates: number;
+}
+
+export interface RangeOptions {
+  /** Newest-last; at most this many entries (from the start of the range). */
+  limit?: number;
+}
+
+/**
+ * What spacewatch keeps. Two implementations (Redis, memory) pass one contract suite
+ * (test/storage/store-contract.ts). Times are epoch ms; ranges are inclusive at both ends.
+ */
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+
+  putTarget(target: Target): Promise<void>;
+  getTarget(id: string): Promise<Target | undefined>;
+  listTargets(): Promise<Target[]>;
+  /** Removes the target and all its data. Returns false when it did not exist. */
+  deleteTarget(id: string): Promise<boolean>;
+
+  /**
+   * Writes observations in one batch (one pipeline on Redis). Out-of-order and duplicate timestamps
+   * are allowed: duplicates are counted and dropped, never overwrite. Rollups of every complete
+   * minute the batch touches are (re)computed from the raw data.
+   */
+  append(items: AppendItem[]): Promise<AppendResult>;
+  /** Raw observations with from ≤ at ≤ to, oldest first. */
+  range(targetId: string, from: number, to: number, opts?: RangeOptions): Promise<Observation[]>;
+  /** The newest observation, if any. */
+  latest(targetId: string): Promise<Observation | undefined>;
+  /** One-minute rollups whose minute starts within [from, to], oldest first. */
+  rollups(targetId: string, from: number, to: number): Promise<Rollup[]>;
+  /** Drops observations, rollups and events older than `before`. Returns how many observations went. */
+  trim(targetId: string, before: number): Promise<number>;
+
+  /** Appends an event; returns its ID. */
+  appendEvent(targetId: string, event: TargetEvent): Promise<string>;
+  events(targetId: string, from: number, to: number): Promise<TargetEvent[]>;
+
+  /** Health for /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
