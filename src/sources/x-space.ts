@@ -1,0 +1,135 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpUrl } from '../schemas/common.js';
+import type { StreamState } from '../types.js';
+import { expectOk, failedJoin, parseJson, ProbeFailure, rateLimitNotBefore, request, type HttpResponse } from './http.js';
+import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
+
+export const XSpaceConfig = Type.Object(
+  {
+    kind: Type.Literal('x-space'),
+    spaceId: Type.String({ pattern: '^[A-Za-z0-9]{1,32}$', errorMessage: 'must be an X Space ID (letters and digits)' }),
+    url: Type.Optional(HttpUrl('X API base URL (default https://api.x.com); point it at `spacewatch simulate` to rehearse')),
+    tokenEnv: Type.Optional(
+      Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', errorMessage: 'must be an environment variable name', description: 'Environment variable holding the bearer token (default X_BEARER_TOKEN)' }),
+    ),
+    playlistUrl: Type.Optional(HttpUrl('HLS playlist to join through as well (issue: stream sources)')),
+  },
+  { additionalProperties: false, description: 'X API v2 Spaces lookup (GET /2/spaces/:id)' },
+);
+export type XSpaceConfig = Static<typeof XSpaceConfig>;
+
+const DEFAULT_API = 'https://api.x.com';
+const DEFAULT_TOKEN_ENV = 'X_BEARER_TOKEN';
+// Only what the observation uses; X answers `id` and `state` alone unless fields are asked for.
+const SPACE_FIELDS = 'state,participant_count,scheduled_start,started_at,ended_at,title';
+// ctx.memory keys (per target, kept by the poller between probes).
+const WAS_ON_AIR = 'xSpace.wasOnAir';
+const WARNED_NO_TOKEN = 'xSpace.warnedNoToken';
+
+export const probe: Probe<XSpaceConfig> = async (target, ctx) => {
+  const { spaceId } = target.source;
+  const tokenEnv = target.source.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  const token = ctx.env[tokenEnv];
+  if (!token && !ctx.memory[WARNED_NO_TOKEN]) {
+    // Probing on without a token keeps the simulator (and any proxy that adds auth) usable.
+    ctx.memory[WARNED_NO_TOKEN] = true;
+    ctx.log.warn({ tokenEnv }, 'x-space: bearer token variable is not set; probing without Authorization');
+  }
+  const base = (target.source.url ?? DEFAULT_API).replace(/\/+$/, '');
+  const url = `${base}/2/spaces/${encodeURIComponent(spaceId)}?space.fields=${SPACE_FIELDS}`;
+  const started = performance.now();
+  try {
+    const res = await request(url, { ctx, accept: 'application/json', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return interpret(res, spaceId, ctx);
+  } catch (err) {
+    if (!(err instanceof ProbeFailure)) throw err;
+    ctx.log.debug({ error: err.code, status: err.status, reason: err.message }, 'x-space probe failed');
+    const result: ProbeResult = { state: 'unknown', join: failedJoin(err, started) };
+    if (err.status !== undefined) result.extra = { status: err.status };
+    if (err.code === 'rate_limited' && err.headers) {
+      const notBefore = rateLimitNotBefore(err.headers, ctx.now(), 'x-rate-limit-reset');
+      if (notBefore !== undefined) result.notBefore = notBefore;
+    }
+    return result;
+  }
+};
+
+function interpret(res: HttpResponse, spaceId: string, ctx: ProbeContext): ProbeResult {
+  if (res.status === 404 || res.status === 410) return notFound(res, ctx);
+  expectOk(res);
+  const payload = parseJson(res.body);
+  if (!isObject(payload)) throw invalid(res, 'body is not a JSON object');
+  const space = findSpace(payload.data, spaceId);
+  if (space) return fromSpace(space, res, ctx);
+  // No data for this Space: its problem (RFC 7807 shape) in errors[] says why. Problems about other
+  // ids (a batch answer) are not about this target.
+  const problems = Array.isArray(payload.errors) ? payload.errors.filter(isObject) : [];
+  const problem = problems.find((p) => p.resource_id === spaceId || p.value === spaceId) ?? problems[0];
+  if (!problem) throw invalid(res, 'neither data nor errors for the Space');
+  const type = typeof problem.type === 'string' ? problem.type : '';
+  if (type.endsWith('/resource-not-found')) return notFound(res, ctx);
+  // usage-capped: the app's monthly cap; it lifts with time, like a rate limit.
+  const code = type.endsWith('/usage-capped') ? 'rate_limited' : 'http_4xx';
+  throw new ProbeFailure(code, `problem ${type || 'without type'}`, { ms: res.ms, bytes: res.bytes, status: res.status, headers: res.headers });
+}
+
+/**
+ * X stops serving a Space some time after it ends, answering resource-not-found. Once the Space was
+ * seen on air that answer means "ended", not an outage (DESIGN.md); before, the ID is wrong or the
+ * Space was deleted.
+ */
+function notFound(res: HttpResponse, ctx: ProbeContext): ProbeResult {
+  if (!ctx.memory[WAS_ON_AIR]) throw new ProbeFailure('not_found', 'Space not found', { ms: res.ms, bytes: res.bytes, status: res.status });
+  return { state: 'ended', join: { ok: false, ms: res.ms, error: 'ended', bytes: res.bytes } };
+}
+
+function fromSpace(space: Record<string, unknown>, res: HttpResponse, ctx: ProbeContext): ProbeResult {
+  const raw = space.state;
+  if (typeof raw !== 'string') throw invalid(res, 'data.state is not a string');
+  const state: StreamState = raw === 'live' || raw === 'scheduled' || raw === 'ended' ? raw : 'unknown';
+  // An ended Space counts too: a later not-found for it is still "ended".
+  if (state === 'live' || state === 'ended') ctx.memory[WAS_ON_AIR] = true;
+
+  const result: ProbeResult = { state, join: { ok: true, ms: res.ms, bytes: res.bytes } };
+  const count = space.participant_count;
+  if (count !== undefined) {
+    if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) throw invalid(res, 'data.participant_count is not a count');
+    result.listeners = count;
+  }
+  const scheduled = time(space.scheduled_start, 'scheduled_start', res);
+  const startedAt = time(space.started_at, 'started_at', res);
+  const endedAt = time(space.ended_at, 'ended_at', res);
+  if (scheduled !== undefined) result.schedule = { start: scheduled };
+  if (startedAt !== undefined) result.startedAt = startedAt;
+  if (endedAt !== undefined) result.endedAt = endedAt;
+  if (state === 'unknown') result.extra = { xState: raw.slice(0, 32) };
+  return result;
+}
+
+/** GET /2/spaces/:id answers `data` as an object; the batch lookup (?ids=) as an array, picked by id. */
+function findSpace(data: unknown, spaceId: string): Record<string, unknown> | undefined {
+  if (Array.isArray(data)) return data.find((d): d is Record<string, unknown> => isObject(d) && d.id === spaceId);
+  return isObject(data) ? data : undefined;
+}
+
+function time(value: unknown, field: string, res: HttpResponse): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw invalid(res, `data.${field} is not an ISO-8601 time`);
+  return ms;
+}
+
+function invalid(res: HttpResponse, why: string): ProbeFailure {
+  return new ProbeFailure('invalid_payload', why, { ms: res.ms, bytes: res.bytes, status: res.status });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export const xSpace: SourceDefinition<XSpaceConfig> = {
+  kind: 'x-space',
+  configSchema: XSpaceConfig,
+  probe,
+  description: 'X API v2 Spaces lookup: state, participant_count, schedule',
+};
