@@ -102,11 +102,11 @@ function readYaml(file: string): unknown {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError(`${file}: cannot read the config file (${code === 'ENOENT' ? 'no such file' : code ?? String(err)})`);
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
-    throw new ConfigError(`${file}:${pos ? `${pos.line}:${pos.col}` : ''} invalid YAML: ${first.message.split('\n')[0]}`);
+    throw new ConfigError(`${file}:${pos ? `${pos.line}:${pos.col}:` : ''} invalid YAML: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   return doc.toJS();
 }

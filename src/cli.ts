@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, resolveConfigFile } from './config/load.js';
+import { createLogger, run, type Running } from './main.js';
+import { loadScenario } from './simulator/scenario.js';
+import { startSimulator } from './simulator/server.js';
+
+// Process work only: parse arguments, turn startup errors into one clear line and an exit code,
+// and shut down cleanly on SIGTERM/SIGINT. The wiring lives in main.ts.
+
+const program = new Command()
+  .name('spacewatch')
+  .description('Watches live audio broadcasts: on air on time, healthy, and are the audience claims true')
+  .showHelpAfterError();
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the API, dashboard and poller (with no config file: the built-in demo)')
+  .option('-c, --config <file>', 'config file (default: $SPACEWATCH_CONFIG, else ./spacewatch.yaml if present)')
+  .action(async (opts: { config?: string }) => {
+    const file = resolveConfigFile(opts.config, process.env);
+    const { config } = loadConfig(file, process.env);
+    const running = await run({ config, configFile: file, env: process.env });
+    onShutdown(running);
+  });
+
+program
+  .command('check-config')
+  .description('validate a config file (and the environment overrides) and exit non-zero when it is invalid')
+  .argument('<file>', 'config file')
+  .action((file: string) => {
+    const { config } = loadConfig(file, process.env);
+    const store = config.storage.redisUrl ? 'redis' : 'memory (REDIS_URL unset)';
+    console.log(`${file}: ok — ${config.targets.length} target(s), ${config.notifiers.length} notifier(s), store: ${store}, role: ${config.role}`);
+  });
+
+program
+  .command('simulate')
+  .description('serve an X-Spaces-compatible API whose answers follow a scenario file')
+  .requiredOption('-s, --scenario <file>', 'scenario YAML file')
+  .option('-p, --port <n>', 'port to listen on (0 = any free port)', parsePort, 8090)
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--speed <factor>', 'scenario seconds per real second (overrides the file)', parsePositive)
+  .action(async (opts: { scenario: string; port: number; host: string; speed?: number }) => {
+    const log = createLogger(process.env.LOG_LEVEL ?? 'info');
+    const scenario = loadScenario(opts.scenario);
+    const sim = await startSimulator({ scenario, port: opts.port, host: opts.host, log, ...(opts.speed ? { speed: opts.speed } : {}) });
+    log.info({ url: sim.url, scenario: scenario.name, spaceId: scenario.spaceId }, `simulator listening: GET ${sim.url}/2/spaces/${scenario.spaceId}`);
+    onShutdown({ close: () => sim.close() });
+  });
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('must be an integer port number 0–65535');
+  return n;
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function onShutdown(running: Pick<Running, 'close'>): void {
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) {
+      process.stderr.write(`${signal} again: exiting without draining\n`);
+      process.exit(1);
+    }
+    closing = true;
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error during shutdown: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`spacewatch: invalid configuration: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`spacewatch: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,195 @@
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from './config/schema.js';
+import { buildApp } from './http/app.js';
+import { createPoller, type Poller } from './poller/poller.js';
+import { loadScenario } from './simulator/scenario.js';
+import { startSimulator } from './simulator/server.js';
+import { defaultSources, type Sources } from './sources/index.js';
+import { MemoryStore } from './storage/memory-store.js';
+import { RedisStore } from './storage/redis-store.js';
+import { startRetention } from './storage/retention.js';
+import type { Store } from './storage/store.js';
+import type { Target } from './types.js';
+
+// The process edge: the only place that builds the root logger, the metrics registry, Redis clients
+// and the HTTP pool, and the only place that wires them together. Everything below takes them as
+// arguments, so tests build the same pieces with their own.
+
+export const DEMO_SCENARIO = fileURLToPath(new URL('../scenarios/example.yaml', import.meta.url));
+
+export interface RunOptions {
+  config: Readonly<Config>;
+  /** The config file read; undefined runs the built-in demo (simulator + a target watching it). */
+  configFile: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** For tests: a logger to use instead of stdout. */
+  log?: Logger;
+}
+
+export interface Running {
+  /** Base URL of the HTTP server, when this process runs the API. */
+  url: string | undefined;
+  store: Store;
+  poller: Poller | undefined;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    // Tokens must never reach a log line, whichever object carries them.
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.token', 'server.token', 'config.server.token'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function run(opts: RunOptions): Promise<Running> {
+  const { config } = opts;
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? createLogger(config.log.level);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const sources = defaultSources();
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while shutting down'));
+  };
+
+  try {
+    const store = await openStore(config, log, closers);
+    const demoTargets = opts.configFile ? [] : await startDemo(log, closers);
+    await applyConfigTargets(store, [...config.targets, ...demoTargets], config.poller.defaultIntervalMs, log);
+
+    let poller: Poller | undefined;
+    if (config.role !== 'api') {
+      poller = createPoller({ store, sources, log: log.child({ component: 'poller' }), registry, settings: config.poller, env });
+      await poller.start();
+      const p = poller;
+      closers.push(() => p.stop());
+      const retention = startRetention({ store, retentionMs: config.storage.retentionDays * 86_400_000, log: log.child({ component: 'retention' }) });
+      closers.push(async () => retention.stop());
+    }
+
+    let url: string | undefined;
+    if (config.role !== 'poller') {
+      const app = await buildApp({
+        store,
+        sources,
+        registry,
+        log: log.child({ component: 'http' }),
+        token: config.server.token,
+        bodyLimitBytes: config.server.bodyLimitBytes,
+        importMaxRows: config.server.importMaxRows,
+        defaultIntervalMs: config.poller.defaultIntervalMs,
+        onTargetsChanged: () => void poller?.refresh(),
+        readiness: async () => ((await store.ping()) ? { ok: true } : { ok: false, reason: 'store unreachable' }),
+      });
+      // Closed first on shutdown (closers run in reverse): stop taking requests, then drain the poller.
+      closers.push(() => app.close());
+      const address = await app.listen({ host: config.server.host, port: config.server.port });
+      url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      log.info({ url, dashboard: `${url}/`, docs: `${url}/docs` }, 'spacewatch is listening');
+    }
+    return { url, store, poller, registry, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function openStore(config: Readonly<Config>, log: Logger, closers: (() => Promise<unknown>)[]): Promise<Store> {
+  const url = config.storage.redisUrl;
+  if (!url) {
+    log.warn('REDIS_URL is not set: using the embedded memory store; observations are not kept across restarts');
+    const store = new MemoryStore({ log: log.child({ component: 'store' }) });
+    closers.push(() => store.close());
+    return store;
+  }
+  const redis = new Redis(url, {
+    // Fail a command after a few reconnect attempts instead of queueing it forever: the write buffer
+    // keeps observations and retries, with a bound, while Redis is away.
+    maxRetriesPerRequest: 3,
+    connectionName: 'spacewatch',
+    lazyConnect: true,
+  });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  closers.push(() => redis.quit().catch(() => redis.disconnect()));
+  try {
+    await redis.connect();
+  } catch (err) {
+    throw new Error(`cannot connect to Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+  const store = new RedisStore({ redis, log: log.child({ component: 'store' }), keyPrefix: config.storage.keyPrefix });
+  closers.push(() => store.close());
+  log.info({ redis: redactUrl(url) }, 'using the Redis store');
+  return store;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//[redacted]@');
+}
+
+/**
+ * Targets from the config file are (re)applied at every boot and are read-only over the API. One that
+ * has left the file keeps its data and becomes API-managed, so nothing is deleted behind the user's back.
+ */
+export async function applyConfigTargets(
+  store: Store,
+  targets: readonly ConfigTarget[],
+  defaultIntervalMs: number,
+  log: Logger,
+): Promise<void> {
+  const nowIso = new Date().toISOString();
+  const existing = new Map((await store.listTargets()).map((t) => [t.id, t]));
+  const wanted = new Set<string>();
+  for (const t of targets) {
+    wanted.add(t.id);
+    const prev = existing.get(t.id);
+    const target: Target = {
+      id: t.id,
+      name: t.name ?? t.id,
+      source: t.source,
+      intervalMs: t.intervalMs ?? defaultIntervalMs,
+      ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
+      ...(t.schedule ? { schedule: { start: iso(t.schedule.start), ...(t.schedule.end !== undefined ? { end: iso(t.schedule.end) } : {}) } } : {}),
+      origin: 'config',
+      createdAt: prev?.createdAt ?? nowIso,
+      updatedAt: nowIso,
+    };
+    await store.putTarget(target);
+  }
+  for (const t of existing.values()) {
+    if (t.origin === 'config' && !wanted.has(t.id)) {
+      await store.putTarget({ ...t, origin: 'api', updatedAt: nowIso });
+      log.warn({ target: t.id }, 'target is no longer in the config file; kept with its data as an API-managed target (DELETE /api/v1/targets/:id removes it)');
+    }
+  }
+}
+
+function iso(v: string | number): string {
+  return new Date(v).toISOString();
+}
+
+/** No config file: play the built-in scenario on a local simulator and watch it, so a first run shows a live chart. */
+async function startDemo(log: Logger, closers: (() => Promise<unknown>)[]): Promise<ConfigTarget[]> {
+  const scenario = loadScenario(DEMO_SCENARIO);
+  const sim = await startSimulator({ scenario, port: 0, host: '127.0.0.1', log: log.child({ component: 'simulator' }) });
+  closers.push(() => sim.close());
+  const demo: ConfigTarget = {
+    id: 'demo',
+    name: `Demo: ${scenario.name} (simulated X Space)`,
+    source: { kind: 'x-space', spaceId: scenario.spaceId, url: sim.url },
+    intervalMs: 1_000,
+  };
+  log.info({ simulator: sim.url, scenario: scenario.name }, 'no config file: running the built-in demo (a simulated X Space and a target watching it)');
+  return [demo];
+}
+
+type ConfigTarget = Config['targets'][number];
+export type { Sources };

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+
+// As blackbox_exporter's config/testdata: every invalid file has a test asserting its exact message,
+// so a message that stops naming the field or the rule is caught.
+
+const DIR = 'test/config/testdata';
+const EXPECTED: Record<string, string> = {
+  'invalid-concurrency.yml': 'poller.concurrency: must be >= 1',
+  'invalid-dot-path.yml': 'targets[0].source.listenersPath: must be a dot path such as data.participant_count or items.0.viewers',
+  'invalid-duplicate-id.yml': 'targets[1].id: duplicate id "a" (also targets[0])',
+  'invalid-interval.yml': 'targets[0].intervalMs: must be an integer number of milliseconds between 250 and 86400000',
+  'invalid-log-level.yml': 'log.level: must be one of fatal, error, warn, info, debug, trace, silent',
+  'invalid-missing-space-id.yml': 'targets[0].source.spaceId: is required',
+  'invalid-notifier-kind.yml': 'notifiers[0].kind: must be one of webhook, slack, alertmanager',
+  'invalid-port.yml': 'server.port: must be an integer port number 0–65535',
+  'invalid-redis-url.yml': 'storage.redisUrl: must be a redis:// or rediss:// URL',
+  'invalid-root.yml': '(root): must be a mapping of sections (server, storage, poller, log, targets, notifiers)',
+  'invalid-schedule-order.yml': 'targets[0].schedule.end: must be after schedule.start',
+  'invalid-schedule.yml': 'targets[0].schedule.start: must be an ISO-8601 date-time or epoch milliseconds',
+  'invalid-source-kind.yml': 'targets[0].source.kind: must be one of x-space, json',
+  'invalid-source-url.yml': 'targets[0].source.url: must be an http(s) URL',
+  'invalid-target-id.yml': 'targets[0].id: must be 1–64 characters of a-z, 0-9, "-" and "_", starting with a letter or digit',
+  'invalid-token.yml': 'server.token: must be at least 16 characters',
+  'invalid-unknown-section.yml': 'serverr: is not a known field',
+};
+
+describe('invalid config files', () => {
+  test('every testdata file has an expected message', () => {
+    const files = readdirSync(DIR).filter((f) => f.startsWith('invalid-') && f !== 'invalid-yaml.yml');
+    assert.deepEqual(files.sort(), Object.keys(EXPECTED).sort());
+  });
+
+  for (const [file, message] of Object.entries(EXPECTED)) {
+    test(file, () => {
+      assert.throws(() => loadConfig(`${DIR}/${file}`, {}), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.message, `${DIR}/${file}: ${message}`);
+        return true;
+      });
+    });
+  }
+
+  test('invalid YAML names the line and column', () => {
+    assert.throws(() => loadConfig(`${DIR}/invalid-yaml.yml`, {}), {
+      message: `${DIR}/invalid-yaml.yml:2:9: invalid YAML: Nested mappings are not allowed in compact mappings`,
+    });
+  });
+
+  test('a missing file says so', () => {
+    assert.throws(() => loadConfig(`${DIR}/nope.yml`, {}), { message: `${DIR}/nope.yml: cannot read the config file (no such file)` });
+  });
+});
+
+describe('environment overrides', () => {
+  test('override the file and are validated under their own names', () => {
+    const cfg = parseConfig({ server: { port: 1 } }, { PORT: '9000', HOST: '127.0.0.1', REDIS_URL: 'redis://r:6379', LOG_LEVEL: 'debug', SPACEWATCH_TOKEN: 'x'.repeat(20), SPACEWATCH_ROLE: 'api' }, 'f');
+    assert.equal(cfg.server.port, 9000);
+    assert.equal(cfg.server.host, '127.0.0.1');
+    assert.equal(cfg.storage.redisUrl, 'redis://r:6379');
+    assert.equal(cfg.log.level, 'debug');
+    assert.equal(cfg.server.token, 'x'.repeat(20));
+    assert.equal(cfg.role, 'api');
+  });
+
+  const BAD_ENV: [Record<string, string>, string][] = [
+    [{ PORT: 'eighty' }, 'PORT: must be an integer port number 0–65535'],
+    [{ PORT: '70000' }, 'PORT: must be an integer port number 0–65535'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL: must be a redis:// or rediss:// URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ SPACEWATCH_TOKEN: 'short' }, 'SPACEWATCH_TOKEN: must be at least 16 characters'],
+    [{ SPACEWATCH_ROLE: 'both' }, 'SPACEWATCH_ROLE: must be one of all, api, poller'],
+  ];
+  for (const [env, message] of BAD_ENV) {
+    test(`rejects ${Object.keys(env)[0]}=${Object.values(env)[0]}`, () => {
+      assert.throws(() => parseConfig({}, env, 'f'), { message });
+    });
+  }
+});
+
+describe('defaults and freezing', () => {
+  test('an empty file gets defaults an operator would accept', () => {
+    const cfg = parseConfig(null, {}, 'f');
+    assert.equal(cfg.server.port, 8080);
+    assert.equal(cfg.storage.redisUrl, undefined);
+    assert.equal(cfg.poller.defaultIntervalMs, 5000);
+    assert.equal(cfg.role, 'all');
+    assert.deepEqual(cfg.targets, []);
+  });
+
+  test('the validated config is frozen', () => {
+    const cfg = parseConfig({}, {}, 'f');
+    assert.throws(() => {
+      (cfg.server as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  test('the shipped example config is valid', () => {
+    const { config } = loadConfig('spacewatch.example.yaml', {});
+    assert.ok(config.targets.length >= 2);
+  });
+});
+
+describe('spacewatch check-config', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check-config', ...args], { encoding: 'utf8', env: { ...process.env, PORT: '', REDIS_URL: '' } });
+
+  test('exits 0 and summarises a valid file', () => {
+    const r = run('spacewatch.example.yaml');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /spacewatch\.example\.yaml: ok — 2 target\(s\)/);
+  });
+
+  test('exits non-zero with the field and the rule for an invalid file', () => {
+    const r = run(`${DIR}/invalid-source-url.yml`);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trim(), `spacewatch: invalid configuration: ${DIR}/invalid-source-url.yml: targets[0].source.url: must be an http(s) URL`);
+  });
+});
