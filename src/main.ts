@@ -38,9 +38,11 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
+/** JSON lines for machines; readable lines when a person watches the terminal (LOG_FORMAT=json forces JSON). */
+export function createLogger(level: string, pretty = process.stdout.isTTY === true && process.env.LOG_FORMAT !== 'json'): Logger {
   return pino({
     level,
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
     // Tokens must never reach a log line, whichever object carries them.
     redact: {
       paths: ['req.headers.authorization', 'headers.authorization', '*.token', 'server.token', 'config.server.token'],

@@ -1,6 +1,6 @@
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { JoinErrorCode, JoinResult } from '../types.js';
-import type { ProbeContext } from './source.js';
+import type { ProbeContext, ProbeResult } from './source.js';
 
 type IncomingHttpHeaders = Dispatcher.ResponseData['headers'];
 
@@ -246,6 +246,20 @@ export function rateLimitNotBefore(headers: IncomingHttpHeaders, now: number, re
 /** The join part of a failed probe's result. */
 export function failedJoin(err: ProbeFailure, startedAt: number): JoinResult {
   return { ok: false, ms: err.ms ?? Math.round(performance.now() - startedAt), error: err.code, bytes: err.bytes ?? 0 };
+}
+
+/**
+ * The result every probe returns for a classified failure: state unknown (the probe could not tell),
+ * the HTTP status when there was one, and for a 429 the instant the platform says to come back.
+ */
+export function failedResult(err: ProbeFailure, startedAt: number, ctx: ProbeContext, resetHeader?: string): ProbeResult {
+  const result: ProbeResult = { state: 'unknown', join: failedJoin(err, startedAt) };
+  if (err.status !== undefined) result.extra = { status: err.status };
+  if (err.code === 'rate_limited' && err.headers) {
+    const notBefore = rateLimitNotBefore(err.headers, ctx.now(), resetHeader);
+    if (notBefore !== undefined) result.notBefore = notBefore;
+  }
+  return result;
 }
 
 function safeUrl(location: string, base: URL): URL | undefined {

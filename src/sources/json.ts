@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { HttpUrl } from '../schemas/common.js';
 import type { StreamState } from '../types.js';
 import { getPath } from './dot-path.js';
-import { expectOk, failedJoin, parseJson, ProbeFailure, rateLimitNotBefore, request, type HttpResponse } from './http.js';
+import { expectOk, failedResult, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeResult, SourceDefinition } from './source.js';
 
 const DotPath = Type.String({
@@ -55,13 +55,7 @@ export const probe: Probe<JsonConfig> = async (target, ctx) => {
   } catch (err) {
     if (!(err instanceof ProbeFailure)) throw err;
     ctx.log.debug({ error: err.code, status: err.status, reason: err.message }, 'json probe failed');
-    const result: ProbeResult = { state: 'unknown', join: failedJoin(err, started) };
-    if (err.status !== undefined) result.extra = { status: err.status };
-    if (err.code === 'rate_limited' && err.headers) {
-      const notBefore = rateLimitNotBefore(err.headers, ctx.now());
-      if (notBefore !== undefined) result.notBefore = notBefore;
-    }
-    return result;
+    return failedResult(err, started, ctx);
   }
 };
 

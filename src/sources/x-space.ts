@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpUrl } from '../schemas/common.js';
 import type { StreamState } from '../types.js';
-import { expectOk, failedJoin, parseJson, ProbeFailure, rateLimitNotBefore, request, type HttpResponse } from './http.js';
+import { expectOk, failedResult, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
 
 export const XSpaceConfig = Type.Object(
@@ -30,12 +30,13 @@ export const probe: Probe<XSpaceConfig> = async (target, ctx) => {
   const { spaceId } = target.source;
   const tokenEnv = target.source.tokenEnv ?? DEFAULT_TOKEN_ENV;
   const token = ctx.env[tokenEnv];
-  if (!token && !ctx.memory[WARNED_NO_TOKEN]) {
-    // Probing on without a token keeps the simulator (and any proxy that adds auth) usable.
+  const base = (target.source.url ?? DEFAULT_API).replace(/\/+$/, '');
+  // Probing on without a token keeps the simulator (and any proxy that adds auth) usable. A local
+  // simulator needs no token, so only a remote API is worth a warning, once per target.
+  if (!token && !ctx.memory[WARNED_NO_TOKEN] && !isLoopback(base)) {
     ctx.memory[WARNED_NO_TOKEN] = true;
     ctx.log.warn({ tokenEnv }, 'x-space: bearer token variable is not set; probing without Authorization');
   }
-  const base = (target.source.url ?? DEFAULT_API).replace(/\/+$/, '');
   const url = `${base}/2/spaces/${encodeURIComponent(spaceId)}?space.fields=${SPACE_FIELDS}`;
   const started = performance.now();
   try {
@@ -44,13 +45,7 @@ export const probe: Probe<XSpaceConfig> = async (target, ctx) => {
   } catch (err) {
     if (!(err instanceof ProbeFailure)) throw err;
     ctx.log.debug({ error: err.code, status: err.status, reason: err.message }, 'x-space probe failed');
-    const result: ProbeResult = { state: 'unknown', join: failedJoin(err, started) };
-    if (err.status !== undefined) result.extra = { status: err.status };
-    if (err.code === 'rate_limited' && err.headers) {
-      const notBefore = rateLimitNotBefore(err.headers, ctx.now(), 'x-rate-limit-reset');
-      if (notBefore !== undefined) result.notBefore = notBefore;
-    }
-    return result;
+    return failedResult(err, started, ctx, 'x-rate-limit-reset');
   }
 };
 
@@ -121,6 +116,11 @@ function time(value: unknown, field: string, res: HttpResponse): number | undefi
 
 function invalid(res: HttpResponse, why: string): ProbeFailure {
   return new ProbeFailure('invalid_payload', why, { ms: res.ms, bytes: res.bytes, status: res.status });
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

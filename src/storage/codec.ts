@@ -70,6 +70,23 @@ export function idToMs(id: string): number {
 }
 
 /** Same-shaped copy as a read back from Redis would give (drops undefined props and `source: 'poll'`). */
+/**
+ * Validates a batch's times and groups its rows by target and ms. The first row at a given ms wins
+ * and the others count as duplicates, as they would across two batches.
+ */
+export function groupBatch(items: readonly { targetId: string; obs: Observation }[]): { byTarget: Map<string, Map<number, Observation>>; duplicates: number } {
+  for (const { obs } of items) assertObservationTime(obs.at);
+  let duplicates = 0;
+  const byTarget = new Map<string, Map<number, Observation>>();
+  for (const { targetId, obs } of items) {
+    let rows = byTarget.get(targetId);
+    if (!rows) byTarget.set(targetId, (rows = new Map()));
+    if (rows.has(obs.at)) duplicates++;
+    else rows.set(obs.at, obs);
+  }
+  return { byTarget, duplicates };
+}
+
 export function normalizeObservation(obs: Observation): Observation {
   return decodeObservation(obs.at, encodeObservation(obs));
 }

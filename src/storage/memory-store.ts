@@ -3,7 +3,7 @@
 // same pure functions, and event IDs follow Redis's `<ms>-<seq>` rule.
 import type { Logger } from 'pino';
 import type { Observation, Rollup, Target, TargetEvent } from '../types.js';
-import { assertObservationTime, normalizeObservation } from './codec.js';
+import { groupBatch, normalizeObservation } from './codec.js';
 import { computeRollup, MINUTE_MS, minutesToRecompute } from './rollup.js';
 import type { AppendItem, AppendResult, RangeOptions, Store } from './store.js';
 
@@ -55,17 +55,10 @@ export class MemoryStore implements Store {
   }
 
   async append(items: AppendItem[]): Promise<AppendResult> {
-    for (const { obs } of items) assertObservationTime(obs.at);
+    const grouped = groupBatch(items);
+    let { duplicates } = grouped;
     let written = 0;
-    let duplicates = 0;
-    const byTarget = new Map<string, Map<number, Observation>>();
-    for (const { targetId, obs } of items) {
-      let rows = byTarget.get(targetId);
-      if (!rows) byTarget.set(targetId, (rows = new Map()));
-      // The first row at a given ms wins, as it would across two batches.
-      if (rows.has(obs.at)) duplicates++;
-      else rows.set(obs.at, normalizeObservation(obs));
-    }
+    const byTarget = new Map([...grouped.byTarget].map(([id, rows]) => [id, new Map([...rows].map(([at, o]) => [at, normalizeObservation(o)]))]));
     for (const [targetId, rows] of byTarget) {
       const data = this.#dataOf(targetId);
       const previousNewest = data.obs.at(-1)?.at;

@@ -6,7 +6,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Observation, Rollup, Target, TargetEvent } from '../types.js';
 import {
-  assertObservationTime,
+  groupBatch,
   decodeEvent,
   decodeRollup,
   decodeRows,
@@ -108,16 +108,8 @@ export class RedisStore implements Store {
   }
 
   async append(items: AppendItem[]): Promise<AppendResult> {
-    for (const { obs } of items) assertObservationTime(obs.at);
-    let duplicates = 0;
-    const byTarget = new Map<string, Map<number, Observation>>();
-    for (const { targetId, obs } of items) {
-      let rows = byTarget.get(targetId);
-      if (!rows) byTarget.set(targetId, (rows = new Map()));
-      // The first row at a given ms wins, as it would across two batches.
-      if (rows.has(obs.at)) duplicates++;
-      else rows.set(obs.at, obs);
-    }
+    const { byTarget, duplicates: inBatch } = groupBatch(items);
+    let duplicates = inBatch;
     if (byTarget.size === 0) return { written: 0, duplicates };
     await this.#loadNewest([...byTarget.keys()].filter((id) => !this.#newest.has(id)));
 

@@ -199,7 +199,7 @@ describe('x-space probe', () => {
     assert.equal(s.requests[0]!.headers.authorization, 'Bearer other');
   });
 
-  test('without a token it probes anyway and warns once per target', async (t) => {
+  test('without a token it probes a local simulator anyway, without a warning', async (t) => {
     const s = await api((res) => sendJson(res, 200, fixture('live.json')));
     t.after(() => s.close());
     const captured = captureLog();
@@ -208,6 +208,17 @@ describe('x-space probe', () => {
     const r2 = await probe(space(s.url), h.context());
     assert.equal(r1.join.ok && r2.join.ok, true);
     assert.equal(s.requests[0]!.headers.authorization, undefined);
+    assert.equal(captured.entries().filter((e) => e.level === 40).length, 0);
+  });
+
+  test('without a token, a remote API gets one warning per target naming the variable', async () => {
+    const captured = captureLog();
+    const h = newHarness({ log: captured.log });
+    // .invalid never resolves (RFC 2606): the probe fails fast, after deciding whether to warn.
+    const remote = space('http://x-api.invalid');
+    const r1 = await probe(remote, h.context());
+    await probe(remote, h.context());
+    assert.equal(r1.join.ok, false);
     const warnings = captured.entries().filter((e) => e.level === 40);
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]!.tokenEnv, 'X_BEARER_TOKEN');
