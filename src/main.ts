@@ -70,7 +70,15 @@ export async function run(opts: RunOptions): Promise<Running> {
 
     let poller: Poller | undefined;
     if (config.role !== 'api') {
-      poller = createPoller({ store, sources, log: log.child({ component: 'poller' }), registry, settings: config.poller, env });
+      poller = createPoller({
+        store,
+        sources,
+        log: log.child({ component: 'poller' }),
+        registry,
+        settings: config.poller,
+        leaseTtlMs: config.poller.leaseTtlMs,
+        env,
+      });
       await poller.start();
       const p = poller;
       closers.push(() => p.stop());

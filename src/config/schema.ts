@@ -50,6 +50,8 @@ export const PollerConfig = Type.Object(
     bufferLimit: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000 }),
     flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 250 }),
     flushBatchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000 }),
+    /** Several pollers share targets through leases; a dead poller's targets move within this time. */
+    leaseTtlMs: Type.Integer({ minimum: 1_000, maximum: 600_000, default: 15_000 }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Agent, type Dispatcher } from 'undici';
@@ -32,6 +34,14 @@ export interface PollerOptions {
   dispatcher?: Dispatcher;
   /** How often the target list is re-read from the store (picks up changes made by other processes). */
   refreshTargetsMs?: number;
+  /** This poller's identity in target leases; unique per process by default. */
+  owner?: string;
+  /**
+   * Several pollers share the targets through leases in the store: each polls only the targets it
+   * holds, renews them at every refresh, and takes over a dead poller's targets once their leases
+   * expire (within this TTL). Default 15 s.
+   */
+  leaseTtlMs?: number;
   now?: () => number;
   random?: () => number;
   /** How long stop() waits for the write buffer to drain (default 5 s). */
@@ -85,6 +95,8 @@ export function createPoller(opts: PollerOptions): Poller {
     batchSize: settings.flushBatchSize,
   });
 
+  const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const leaseTtlMs = opts.leaseTtlMs ?? 15_000;
   const slots = new Map<string, Slot>();
   const heap = new MinHeap<{ id: string; version: number }>();
   const running = new Set<Promise<void>>();
@@ -124,22 +136,22 @@ export function createPoller(opts: PollerOptions): Poller {
   }
 
   async function refresh(): Promise<void> {
+    if (stopController.signal.aborted) return;
+    let owned: Set<string>;
     let targets: Target[];
     try {
-      targets = await store.listTargets();
+      targets = (await store.listTargets()).filter((t) => {
+        if (sources[t.source.kind]) return true;
+        log.warn({ target: t.id, kind: t.source.kind }, 'target has an unknown source kind; not polled');
+        return false;
+      });
+      owned = new Set(await store.claimLeases(owner, targets.map((t) => t.id), leaseTtlMs));
     } catch (err) {
-      log.error({ err }, 'cannot read targets; keeping the current schedule');
+      log.error({ err }, 'cannot read targets or renew leases; keeping the current schedule');
       return;
     }
-    const ids = new Set(targets.map((t) => t.id));
-    for (const id of [...slots.keys()]) if (!ids.has(id)) remove(id);
-    for (const t of targets) {
-      if (!sources[t.source.kind]) {
-        log.warn({ target: t.id, kind: t.source.kind }, 'target has an unknown source kind; not polled');
-        continue;
-      }
-      upsert(t);
-    }
+    for (const id of [...slots.keys()]) if (!owned.has(id)) remove(id);
+    for (const t of targets) if (owned.has(t.id)) upsert(t);
     metrics.targets.set(slots.size);
     arm();
   }
@@ -254,9 +266,10 @@ export function createPoller(opts: PollerOptions): Poller {
       if (started) return;
       started = true;
       await refresh();
-      refreshTimer = setInterval(() => void refresh(), opts.refreshTargetsMs ?? 5_000);
+      // Renewing at a third of the TTL leaves two chances before a lease lapses.
+      refreshTimer = setInterval(() => void refresh(), Math.min(opts.refreshTargetsMs ?? 5_000, leaseTtlMs / 3));
       refreshTimer.unref();
-      log.info({ targets: slots.size, concurrency: settings.concurrency }, 'poller started');
+      log.info({ targets: slots.size, concurrency: settings.concurrency, owner }, 'poller started');
     },
     refresh,
     async stop() {
@@ -266,6 +279,8 @@ export function createPoller(opts: PollerOptions): Poller {
       clearInterval(refreshTimer);
       await Promise.allSettled([...running]);
       await buffer.close(opts.drainTimeoutMs ?? 5_000);
+      // Hand the targets over now rather than after the TTL.
+      await store.releaseLeases(owner, [...slots.keys()]).catch((err: unknown) => log.warn({ err }, 'cannot release leases; they expire on their own'));
       if (ownDispatcher) await dispatcher.close();
       heap.clear();
       log.info('poller stopped');

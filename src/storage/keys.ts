@@ -14,6 +14,8 @@ export interface Keys {
   rollups(targetId: string): string;
   /** Event stream with auto (insertion-time) IDs. */
   events(targetId: string): string;
+  /** Which poller owns the target: string owner id with a TTL (SET NX PX). */
+  lease(targetId: string): string;
   /** Every key that holds data of the target (for delete). */
   allOf(targetId: string): string[];
   /** Hash id → target JSON. */
@@ -28,7 +30,8 @@ export function createKeys(prefix = ''): Keys {
     late: (id) => `${tag(id)}:obs:late`,
     rollups: (id) => `${tag(id)}:obs:1m`,
     events: (id) => `${tag(id)}:events`,
-    allOf: (id) => [keys.obs(id), keys.late(id), keys.rollups(id), keys.events(id)],
+    lease: (id) => `${tag(id)}:lease`,
+    allOf: (id) => [keys.obs(id), keys.late(id), keys.rollups(id), keys.events(id), keys.lease(id)],
     targets: () => `${prefix}sw:targets`,
   };
   return Object.freeze(keys);

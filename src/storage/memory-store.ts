@@ -31,6 +31,7 @@ export class MemoryStore implements Store {
   /** Target JSON, so reads hand out fresh objects like Redis does. */
   readonly #targets = new Map<string, string>();
   readonly #data = new Map<string, TargetData>();
+  readonly #leases = new Map<string, { owner: string; expires: number }>();
 
   constructor(opts: { log?: Logger } = {}) {
     this.#log = opts.log;
@@ -51,6 +52,7 @@ export class MemoryStore implements Store {
 
   async deleteTarget(id: string): Promise<boolean> {
     this.#data.delete(id);
+    this.#leases.delete(id);
     return this.#targets.delete(id);
   }
 
@@ -143,6 +145,22 @@ export class MemoryStore implements Store {
       out.push(event);
     }
     return out.sort((a, b) => a.at - b.at); // stable: equal `at` stay in insertion order
+  }
+
+  // One process holds the memory store, but several pollers in it (tests, embedders) still get the
+  // same lease semantics as on Redis.
+  async claimLeases(owner: string, targetIds: string[], ttlMs: number): Promise<string[]> {
+    const now = Date.now();
+    return targetIds.filter((id) => {
+      const lease = this.#leases.get(id);
+      if (lease && lease.owner !== owner && lease.expires > now) return false;
+      this.#leases.set(id, { owner, expires: now + ttlMs });
+      return true;
+    });
+  }
+
+  async releaseLeases(owner: string, targetIds: string[]): Promise<void> {
+    for (const id of targetIds) if (this.#leases.get(id)?.owner === owner) this.#leases.delete(id);
   }
 
   async ping(): Promise<boolean> {

@@ -43,6 +43,16 @@ for i = 1, #ARGV, 2 do
   end
 end
 return out`;
+// Leases: claim when free, renew when ours, leave alone when another poller's. One key per script
+// (one EVAL per target in a pipeline) so each runs in its target's Cluster slot.
+const LEASE_CLAIM_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+const LEASE_RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 /** Rows per EVAL: a script blocks the server while it runs, so a big import goes in slices. */
 const LATE_CHUNK = 500;
 
@@ -238,6 +248,21 @@ export class RedisStore implements Store {
     const entries = await this.#redis.xrange(this.#keys.events(targetId), '-', '+');
     const out = entries.map(([id, fields]) => decodeEvent(id, fields)).filter((e) => e.at >= from && e.at <= to);
     return out.sort((a, b) => a.at - b.at); // stable: equal `at` stay in insertion order
+  }
+
+  async claimLeases(owner: string, targetIds: string[], ttlMs: number): Promise<string[]> {
+    if (targetIds.length === 0) return [];
+    const p = this.#redis.pipeline();
+    for (const id of targetIds) p.eval(LEASE_CLAIM_LUA, 1, this.#keys.lease(id), owner, Math.max(1, Math.round(ttlMs)));
+    const res = await exec(p);
+    return targetIds.filter((_, i) => value<number>(res[i]) === 1);
+  }
+
+  async releaseLeases(owner: string, targetIds: string[]): Promise<void> {
+    if (targetIds.length === 0) return;
+    const p = this.#redis.pipeline();
+    for (const id of targetIds) p.eval(LEASE_RELEASE_LUA, 1, this.#keys.lease(id), owner);
+    await exec(p);
   }
 
   async ping(): Promise<boolean> {

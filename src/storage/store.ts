@@ -48,6 +48,16 @@ export interface Store {
   appendEvent(targetId: string, event: TargetEvent): Promise<string>;
   events(targetId: string, from: number, to: number): Promise<TargetEvent[]>;
 
+  /**
+   * Poller coordination (DESIGN.md "Processes and scale"): claims the lease on each target for
+   * `owner`, or renews it when `owner` holds it already, for `ttlMs`. Returns the ids `owner` holds
+   * now. A lease held by another owner is left alone until it expires, so a dead poller's targets
+   * are taken over within one TTL.
+   */
+  claimLeases(owner: string, targetIds: string[], ttlMs: number): Promise<string[]>;
+  /** Gives up `owner`'s leases (a clean shutdown hands targets over at once). */
+  releaseLeases(owner: string, targetIds: string[]): Promise<void>;
+
   /** Health for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

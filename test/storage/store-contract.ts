@@ -233,6 +233,21 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       assert.deepEqual((await store.rollups('del', 0, Number.MAX_SAFE_INTEGER)).map((r) => r.at), [T0 - MINUTE_MS]);
     });
 
+    scenario('leases: one owner per target; renewed by the holder; taken over after expiry; released on request', async (store) => {
+      assert.deepEqual(await store.claimLeases('a', ['x', 'y'], 300), ['x', 'y']);
+      assert.deepEqual(await store.claimLeases('b', ['x', 'y', 'z'], 300), ['z'], 'b gets only the free target');
+      assert.deepEqual(await store.claimLeases('a', ['x', 'y'], 300), ['x', 'y'], 'the holder renews');
+      await store.releaseLeases('b', ['x']);
+      assert.deepEqual(await store.claimLeases('b', ['x'], 300), [], "b cannot release a's lease");
+      await store.releaseLeases('a', ['x']);
+      assert.deepEqual(await store.claimLeases('b', ['x'], 300), ['x'], 'a released x: b takes it at once');
+      // a stops renewing y (a dead poller): after the TTL b takes it over.
+      await sleep(350);
+      assert.deepEqual(await store.claimLeases('b', ['x', 'y'], 300), ['x', 'y']);
+      assert.deepEqual(await store.claimLeases('a', ['x', 'y'], 300), []);
+      assert.deepEqual(await store.claimLeases('a', [], 300), []);
+    });
+
     scenario('append rejects a time that cannot be an observation instant', async (store) => {
       for (const at of [0, -5, 1.5, Number.NaN]) {
         await assert.rejects(store.append([{ targetId: 'bad', obs: obs(at, 1) }]), RangeError);
