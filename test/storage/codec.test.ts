@@ -85,7 +85,7 @@ describe('event codec', () => {
 describe('keys', () => {
   test('every key of a target shares the {t:<id>} hash tag; the prefix comes first', () => {
     const k = createKeys('sw1:');
-    assert.deepEqual(k.allOf('big-space'), ['sw1:{t:big-space}:obs', 'sw1:{t:big-space}:obs:late', 'sw1:{t:big-space}:obs:1m', 'sw1:{t:big-space}:events']);
+    assert.deepEqual(k.allOf('big-space'), ['sw1:{t:big-space}:obs', 'sw1:{t:big-space}:obs:late', 'sw1:{t:big-space}:obs:1m', 'sw1:{t:big-space}:events', 'sw1:{t:big-space}:lease']);
     assert.equal(k.targets(), 'sw1:sw:targets');
     assert.equal(createKeys().obs('a'), '{t:a}:obs');
   });
