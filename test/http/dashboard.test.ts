@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { RedisStore } from '../../src/storage/redis-store.js';
 import { build } from '../helpers/app.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 const PUBLIC = new URL('../../src/dashboard/public/', import.meta.url);
 
@@ -80,4 +84,202 @@ test('format: numbers, ages, intervals, ranges, states', async () => {
   assert.equal(f.stateClass('" onload="x'), 'state-unknown');
   assert.equal(f.isStale(20_000, 5000), true);
   assert.equal(f.isStale(6000, 5000), false);
+});
+
+test('format: durations, clock, percent, the 5m preset', async () => {
+  const f = await import(new URL('format.js', PUBLIC).href);
+  assert.equal(f.formatDuration(45_000), '45 s');
+  assert.equal(f.formatDuration(72_000), '1 m 12 s');
+  assert.equal(f.formatDuration(15 * 60_000), '15 m');
+  assert.equal(f.formatDuration(3_600_000), '1 h');
+  assert.equal(f.formatDuration(2 * 3_600_000 + 5 * 60_000), '2 h 5 m');
+  assert.equal(f.formatDuration(7 * 86_400_000), '7 d');
+  assert.equal(f.formatDuration(-1), '—');
+  assert.match(f.formatClock(Date.UTC(2026, 0, 1, 13, 2, 3)), /^\d\d:02:03$/);
+  assert.equal(f.formatPercent(2.5), '2.5 %');
+  assert.equal(f.formatPercent(40), '40 %');
+  assert.equal(f.formatPercent(0), '0 %');
+  assert.equal(f.formatPercent(null), '—');
+  assert.equal(f.parseRange('#range=5m'), '5m');
+  assert.equal(f.RANGES['5m'], 300_000);
+});
+
+/** A /latest answer as the API gives it. */
+function latestOf(observation: object | null, lastOk: object | null = observation, failingSince: string | null = null) {
+  return { observation, lastOk, failingSince };
+}
+
+test('headline: last known state and count while probes fail', async () => {
+  const { summarize, failureText, lastKnownText } = await import(new URL('headline.js', PUBLIC).href);
+  const ok = { at: '2026-01-01T00:00:00.000Z', state: 'live', listeners: 4500, join: { ok: true, ms: 100 } };
+  const failed = (at: string, error = 'http_5xx') => ({ at, state: 'unknown', join: { ok: false, ms: 5000, error } });
+  const T = Date.parse(ok.at);
+
+  assert.equal(summarize(undefined), null);
+  assert.equal(summarize({ observation: null }), null);
+  assert.deepEqual(summarize(latestOf(ok)), { at: T, state: 'live', stateAt: undefined, listeners: 4500, listenersAt: undefined, failure: null });
+
+  // One failed probe: the state and the count stay, with their age; the failure is reported beside them.
+  const one = summarize(latestOf(failed('2026-01-01T00:00:02.000Z'), ok, '2026-01-01T00:00:02.000Z'));
+  assert.deepEqual(one, { at: T + 2000, state: 'live', stateAt: T, listeners: 4500, listenersAt: T, failure: { code: 'http_5xx', at: T + 2000, since: T + 2000 } });
+  assert.equal(failureText(one.failure, T + 5000), 'last probe failed: http_5xx, 3 s ago');
+  assert.equal(failureText(one.failure, T + 5000, { short: true }), 'last probe failed: http_5xx');
+  assert.equal(lastKnownText(one.listenersAt, T + 42_000), 'last known, 42 s ago');
+  assert.equal(lastKnownText(undefined, T), '');
+
+  // A run of failures: since when.
+  const run = summarize(latestOf(failed('2026-01-01T00:04:10.000Z', 'timeout'), ok, '2026-01-01T00:00:02.000Z'));
+  assert.equal(run.failure.since, T + 2000);
+  assert.match(failureText(run.failure, T + 252_000), /^probes failing since \d\d:00:02 \(4 m 10 s\) · last: timeout, 2 s ago$/);
+  assert.match(failureText(run.failure, T + 252_000, { short: true }), /^failing since \d\d:00:02 · timeout$/);
+
+  // Never succeeded: the state is unknown and there is no count to fall back on.
+  const never = summarize(latestOf(failed('2026-01-01T00:00:02.000Z'), null, '2026-01-01T00:00:00.000Z'));
+  assert.equal(never.state, 'unknown');
+  assert.equal(never.listeners, undefined);
+  assert.ok(never.failure);
+
+  // "ended" is a join failure, but the newest row knows the state: it wins, the old count does not
+  // stand in for an audience that is gone, and the badge says it all.
+  const ended = summarize(latestOf({ at: '2026-01-01T00:00:02.000Z', state: 'ended', join: { ok: false, ms: 20, error: 'ended' } }, ok, '2026-01-01T00:00:02.000Z'));
+  assert.deepEqual([ended.state, ended.stateAt, ended.listeners, ended.failure], ['ended', undefined, undefined, null]);
+});
+
+test('chart-data: the x window fits a new target, and only then', async () => {
+  const { viewWindow, firstTime } = await import(new URL('chart-data.js', PUBLIC).href);
+  const to = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const hour = { from: to - 3_600_000, to };
+  // No data, or data from the window's start: the preset as it is.
+  assert.deepEqual(viewWindow(hour, undefined, 1000), { ...hour, fitted: false });
+  assert.deepEqual(viewWindow(hour, hour.from + 500, 1000), { ...hour, fitted: false });
+  assert.deepEqual(viewWindow(hour, hour.from + 60_000, 1000), { ...hour, fitted: false }, 'within the first few percent');
+  // A target polling for 72 s: [first − a small round pad, now].
+  const w = viewWindow(hour, to - 72_000, 1000);
+  assert.equal(w.fitted, true);
+  assert.equal(w.to, to);
+  assert.ok(w.from < to - 72_000 && w.from >= to - 90_000, `from ${to - w.from} ms before now`);
+  assert.equal(w.from % 5000, 0, 'starts on a round time');
+  assert.equal(firstTime([{ t: [], v: [] }, { t: [30, 40], v: [1, 1] }, { t: [20], v: [0] }]), 20);
+  assert.equal(firstTime([{ t: [], v: [] }]), undefined);
+});
+
+test('chart-data: listener gaps and join buckets', async () => {
+  const { bridgeGaps, joinBuckets, niceWidth, typicalStep } = await import(new URL('chart-data.js', PUBLIC).href);
+  // A failed probe (null) between counts is bridged; a long silence stays a break.
+  assert.deepEqual(bridgeGaps({ t: [0, 1000, 2000, 3000, 20_000], v: [5, null, 7, 8, 9] }, 5000), { t: [0, 2000, 3000, 11_500, 20_000], v: [5, 7, 8, null, 9] });
+  assert.equal(typicalStep([0, 1000, 2000, 3000, 10_000], 2), 1000);
+  assert.equal(typicalStep([0, 90_000, 92_000]), undefined, 'too few points to tell');
+  assert.equal(niceWidth(4000), 5000);
+  assert.equal(niceWidth(25 * 60_000), 30 * 60_000);
+  assert.equal(niceWidth(30 * 3_600_000), 2 * 86_400_000);
+
+  // 1-second probes over 20 s, failures at 3, 4 and 12 s: 5-second buckets of exact counts and shares.
+  const t = Array.from({ length: 20 }, (_, i) => 100_000 + i * 1000);
+  const attempts = { t, v: t.map(() => 1) };
+  const failures = { t, v: t.map((_, i) => ([3, 4, 12].includes(i) ? 1 : 0)) };
+  const b = joinBuckets(attempts, failures, 100_000, 124_999, { minWidthMs: 4000, maxBars: 100 });
+  assert.equal(b.width, 5000);
+  assert.deepEqual(b.t, [102_500, 107_500, 112_500, 117_500, 122_500]);
+  assert.deepEqual(b.attempts, [5, 5, 5, 5, null]);
+  assert.deepEqual(b.failures, [2, 0, 1, 0, null]);
+  assert.deepEqual(b.share, [40, 0, 20, 0, null]);
+  // Wide ranges: never more than about maxBars.
+  assert.ok(joinBuckets(attempts, failures, 0, 86_400_000, { minWidthMs: 4000, maxBars: 120 }).t.length <= 121);
+});
+
+test('favicon: linked by both pages and served, also at /favicon.ico', async (t) => {
+  const app = await build(t);
+  for (const url of ['/', '/targets/x']) assert.match((await app.inject({ url })).body, /<link rel="icon" href="\/assets\/app\/favicon\.svg"/, url);
+  for (const url of ['/assets/app/favicon.svg', '/favicon.ico']) {
+    const res = await app.inject({ url });
+    assert.equal(res.statusCode, 200, url);
+    assert.match(String(res.headers['content-type']), /^image\/svg\+xml/, url);
+  }
+});
+
+// /latest's lastOk and failingSince are what the headline stands on; both stores, as the API promises.
+
+let redisServer: TestRedis | undefined;
+let redis: Redis | undefined;
+
+before(async () => {
+  redisServer = await startRedis();
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+});
+
+after(async () => {
+  redis?.disconnect();
+  await redisServer?.destroy();
+});
+
+const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const okRow = (at: number, listeners: number) => ({ at, state: 'live', listeners, join: { ok: true, ms: 100 }, source: 'test' });
+const failedRow = (at: number, error = 'http_5xx') => ({ at, state: 'unknown', join: { ok: false, ms: 5000, error }, source: 'test' });
+
+async function seed(app: FastifyInstance, id: string, rows: object[]): Promise<void> {
+  const created = await app.inject({ method: 'POST', url: '/api/v1/targets', payload: { id, source: { kind: 'x-space', spaceId: 'S1' }, intervalMs: 10_000 } });
+  assert.equal(created.statusCode, 201, created.body);
+  const res = await app.inject({ method: 'POST', url: `/api/v1/targets/${id}/observations`, payload: rows });
+  assert.deepEqual(res.json(), { written: rows.length, duplicates: 0 });
+}
+
+async function latest(app: FastifyInstance, id: string) {
+  const res = await app.inject({ url: `/api/v1/targets/${id}/latest` });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json();
+}
+
+async function latestScenarios(app: FastifyInstance): Promise<void> {
+  // All good: lastOk is the newest, nothing is failing.
+  await seed(app, 'fine', [okRow(T0, 10), okRow(T0 + 10_000, 12)]);
+  const fine = await latest(app, 'fine');
+  assert.deepEqual(fine.lastOk, fine.observation);
+  assert.equal(fine.failingSince, null);
+
+  // A short run of failures, read from raw rows.
+  await seed(app, 'blip', [okRow(T0, 10), okRow(T0 + 10_000, 12), failedRow(T0 + 20_000), failedRow(T0 + 30_000)]);
+  const blip = await latest(app, 'blip');
+  assert.equal(blip.observation.at, iso(T0 + 30_000));
+  assert.deepEqual(blip.lastOk, { at: iso(T0 + 10_000), state: 'live', listeners: 12, join: { ok: true, ms: 100 }, source: 'test' });
+  assert.equal(blip.failingSince, iso(T0 + 20_000));
+
+  // Three hours down: found through the rollups, not by reading every row since.
+  const rows: object[] = [okRow(T0, 100), okRow(T0 + 10_000, 200)];
+  for (let at = T0 + 20_000; at <= T0 + 3 * 3_600_000; at += 10_000) rows.push(failedRow(at, 'timeout'));
+  await seed(app, 'outage', rows);
+  const outage = await latest(app, 'outage');
+  assert.equal(outage.lastOk.at, iso(T0 + 10_000));
+  assert.equal(outage.lastOk.listeners, 200);
+  assert.equal(outage.failingSince, iso(T0 + 20_000));
+
+  // Never succeeded: failing since the first observation.
+  await seed(app, 'never', [failedRow(T0), failedRow(T0 + 10_000)]);
+  assert.deepEqual(await latest(app, 'never').then((l) => [l.lastOk, l.failingSince]), [null, iso(T0)]);
+
+  // Imported counts carry no join attempt: they are not failures.
+  await seed(app, 'imported', [okRow(T0, 10), { at: T0 + 10_000, listeners: 15, source: 'screenshot' }]);
+  const imported = await latest(app, 'imported');
+  assert.deepEqual(imported.lastOk, imported.observation);
+  assert.equal(imported.failingSince, null);
+}
+
+test('latest: lastOk and failingSince (memory store)', async (t) => {
+  await latestScenarios(await build(t));
+});
+
+test('latest: lastOk and failingSince (redis store)', async (t) => {
+  assert.ok(redis, 'redis not started');
+  await redis.flushall();
+  const store = new RedisStore({ redis });
+  t.after(() => store.close());
+  await latestScenarios(await build(t, { store }));
+});
+
+test('latest: the new fields are in the OpenAPI document', async (t) => {
+  const app = await build(t);
+  const doc = (await app.inject({ url: '/docs/json' })).json();
+  const schema = doc.paths['/api/v1/targets/{id}/latest'].get.responses['200'].content['application/json'].schema;
+  assert.ok(schema.properties.lastOk?.description?.includes('last known state'), JSON.stringify(schema.properties.lastOk));
+  assert.ok(schema.properties.failingSince?.description?.includes('failed probes'));
 });

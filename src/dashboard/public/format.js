@@ -1,7 +1,7 @@
 // Pure helpers shared by the pages (and unit-tested from test/http/dashboard.test.ts): no DOM here.
 
 /** Range presets of the target page, in ms. */
-export const RANGES = Object.freeze({ '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000 });
+export const RANGES = Object.freeze({ '5m': 5 * 60_000, '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000, '7d': 7 * 24 * 3_600_000 });
 export const DEFAULT_RANGE = '1h';
 
 /** `#range=6h` → '6h'; anything else → the default, so a hand-edited URL never breaks the page. */
@@ -24,6 +24,27 @@ export function formatInterval(ms) {
   return `${+(ms / 3_600_000).toFixed(1)} h`;
 }
 
+/** A span for people: "45 s", "1 m 12 s", "15 m", "1 h", "2 h 5 m", "7 d". */
+export function formatDuration(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const parts = (big, bigUnit, small, smallUnit) => (small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`);
+  if (s < 3600) return parts(Math.floor(s / 60), 'm', s % 60, 's');
+  const m = Math.round(s / 60);
+  if (m < 1440) return parts(Math.floor(m / 60), 'h', m % 60, 'm');
+  const h = Math.round(m / 60);
+  return parts(Math.floor(h / 24), 'd', h % 24, 'h');
+}
+
+// 24-hour clock: "01:02:03" cannot be misread as afternoon at 1 a.m.
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
+/** Local wall-clock time of an epoch ms, "HH:MM:SS". */
+export function formatClock(ms) {
+  return typeof ms === 'number' && Number.isFinite(ms) ? clock.format(ms) : '—';
+}
+
 /** "just now", "42 s ago", "3 min ago", "5 h ago", "2 d ago". */
 export function formatAge(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
@@ -34,11 +55,16 @@ export function formatAge(ms) {
   return `${Math.floor(ms / 86_400_000)} d ago`;
 }
 
+/** "2.5 %", "40 %", "0 %": one decimal only where it matters. */
+export function formatPercent(pct) {
+  if (typeof pct !== 'number' || !Number.isFinite(pct)) return '—';
+  return `${pct > 0 && pct < 10 ? +pct.toFixed(1) : Math.round(pct)} %`;
+}
+
 /** Failed share of join attempts, e.g. "3 / 120 (2.5 %)"; "—" without attempts. */
 export function formatFailureShare(failed, attempts) {
   if (!attempts) return '—';
-  const pct = (100 * failed) / attempts;
-  return `${formatCount(failed)} / ${formatCount(attempts)} (${pct < 10 ? pct.toFixed(1) : Math.round(pct)} %)`;
+  return `${formatCount(failed)} / ${formatCount(attempts)} (${formatPercent((100 * failed) / attempts)})`;
 }
 
 /** Observation state → CSS class; unexpected values fall back to "unknown" rather than reaching the class list raw. */

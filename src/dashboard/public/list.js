@@ -1,5 +1,6 @@
 import { api } from './api.js';
-import { formatAge, formatCount, formatInterval, isStale, stateClass } from './format.js';
+import { formatAge, formatClock, formatCount, formatInterval, isStale, stateClass } from './format.js';
+import { failureText, lastKnownText, summarize } from './headline.js';
 
 // Target names, ids and source fields are user input: every one goes in with textContent.
 
@@ -13,6 +14,14 @@ function cell(row, text, className) {
   td.textContent = text;
   if (className) td.className = className;
   return td;
+}
+
+function appendNote(td, className, text) {
+  if (!text) return;
+  const note = document.createElement('div');
+  note.className = className;
+  note.textContent = text;
+  td.append(note);
 }
 
 function renderRow(target, latest, now) {
@@ -35,16 +44,25 @@ function renderRow(target, latest, now) {
   cell(row, target.source?.kind ?? '—');
   cell(row, formatInterval(target.intervalMs));
 
-  const obs = latest?.observation ?? null;
-  cell(row, formatCount(obs?.listeners), 'num big');
+  // `latest` undefined: this target's /latest failed; null-ish observation: nothing recorded yet.
+  const s = summarize(latest);
+  const listeners = cell(row, '', 'num');
+  const count = document.createElement('div');
+  count.className = s?.listenersAt === undefined ? 'big' : 'big old';
+  count.textContent = formatCount(s?.listeners);
+  listeners.append(count);
+  appendNote(listeners, 'note', s ? lastKnownText(s.listenersAt, now) : '');
+
   const state = row.insertCell();
   const badge = document.createElement('span');
-  badge.className = `badge ${obs ? stateClass(obs.state) : 'state-none'}`;
-  badge.textContent = obs ? obs.state : 'no data';
+  badge.className = `badge ${s ? stateClass(s.state) : 'state-none'}`;
+  badge.textContent = s ? s.state : 'no data';
   state.append(badge);
+  // The failure line says why the badge is older than the newest probe; its age is beside the count.
+  appendNote(state, 'failing-inline', failureText(s?.failure, now, { short: true }));
 
-  const age = obs ? now - Date.parse(obs.at) : undefined;
-  cell(row, obs ? formatAge(age) : latest === undefined ? 'unavailable' : 'never', isStale(age, target.intervalMs) ? 'stale' : 'muted');
+  const age = s ? now - s.at : undefined;
+  cell(row, s ? formatAge(age) : latest === undefined ? 'unavailable' : 'never', isStale(age, target.intervalMs) ? 'stale' : 'muted');
   return row;
 }
 
@@ -56,7 +74,7 @@ async function refresh() {
     const now = Date.now();
     tbody.replaceChildren(...targets.map((t, i) => renderRow(t, latest[i], now)));
     empty.hidden = targets.length > 0;
-    status.textContent = `updated ${new Date(now).toLocaleTimeString()}`;
+    status.textContent = `updated ${formatClock(now)}`;
     status.classList.remove('error');
   } catch (err) {
     status.textContent = `cannot reach the API (${err.message}); retrying`;

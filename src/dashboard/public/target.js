@@ -1,16 +1,38 @@
 import uPlot from '/assets/uplot/uPlot.esm.js';
 import { api } from './api.js';
-import { formatAge, formatCount, formatFailureShare, formatInterval, isStale, parseRange, RANGES, stateClass, sum } from './format.js';
-import { lastValue, mergeTail, nextFrom } from './live-series.js';
+import { bridgeGaps, firstTime, joinBuckets, typicalStep, viewWindow } from './chart-data.js';
+import {
+  formatAge,
+  formatClock,
+  formatCount,
+  formatDuration,
+  formatFailureShare,
+  formatInterval,
+  formatPercent,
+  isStale,
+  parseRange,
+  RANGES,
+  stateClass,
+  sum,
+} from './format.js';
+import { failureText, lastKnownText, summarize } from './headline.js';
+import { mergeTail, nextFrom } from './live-series.js';
 
 // Target names are user input: every string from the API goes in with textContent.
 
-const REFRESH_MS = 5000;
+// Refresh as often as the target is polled, within bounds: a 1-second demo should look live, and
+// no target should cost a viewer more than a few requests every 2 s (SSE will replace polling).
+const MIN_REFRESH_MS = 2000;
+const MAX_REFRESH_MS = 5000;
 // Polled tails arrive at full resolution while the first load may be downsampled; past this many
 // appended points (or this long) the page reloads the whole range so the chart stays light.
 const RELOAD_AFTER_POINTS = 2000;
 const RELOAD_AFTER_MS = 10 * 60_000;
 const METRICS = ['listeners', 'join_attempts', 'join_failures'];
+// A failed-share bar is only worth reading over a few attempts: 1 of 1 failed is not "100 % down".
+const MIN_ATTEMPTS_PER_BAR = 4;
+const BAR_PX = 10;
+const HEIGHTS = { listeners: 320, joins: 200 };
 
 const id = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').pop() ?? '');
 const $ = (sel) => document.getElementById(sel);
@@ -18,6 +40,7 @@ const status = $('status');
 const message = $('message');
 
 let target;
+let refreshMs = MAX_REFRESH_MS;
 let rangeKey = parseRange(location.hash);
 let held = emptyData();
 let appended = 0;
@@ -25,6 +48,9 @@ let loadedAt = 0;
 let charts;
 let timer;
 let generation = 0;
+// What both panels show, set before each setData: one x range, so the panels line up.
+let view = { from: 0, to: 1, fitted: false };
+let buckets = { width: 0, t: [], attempts: [], failures: [], share: [] };
 
 function emptyData() {
   return Object.fromEntries(METRICS.map((m) => [m, { t: [], v: [] }]));
@@ -43,17 +69,17 @@ function axis(stroke, extra = {}) {
 
 // Fresh option objects per chart: uPlot keeps and mutates parts of what it is given.
 function xScale() {
-  // Pinned to the window so both panels line up even where one has no data.
-  return { time: true, range: () => { const w = windowNow(); return [w.from, w.to]; } };
-}
-
-function yFromZero(floor) {
-  return { range: (_u, _min, max) => [0, Math.max(floor, (max || 0) * 1.1)] };
+  return { time: true, range: () => [view.from, view.to] };
 }
 
 function cursor() {
   // One cursor across both panels; no drag-zoom: the range presets are the navigation.
   return { sync: { key: `target-${id}` }, drag: { x: false, y: false } };
+}
+
+// The legend shows the bucket's exact counts; the bar heights are only the share.
+function bucketValue(pick) {
+  return (_u, _v, _series, idx) => (idx === null || idx === undefined || buckets.attempts[idx] === null ? '—' : pick(idx));
 }
 
 function makeCharts() {
@@ -62,28 +88,38 @@ function makeCharts() {
   const listeners = new uPlot(
     {
       width,
-      height: 320,
+      height: HEIGHTS.listeners,
       ms: 1,
       cursor: cursor(),
-      scales: { x: xScale(), y: yFromZero(10) },
-      axes: [axis(text), axis(text, { size: 70, values: (_u, ticks) => ticks.map(formatCount) })],
-      series: [{}, { label: 'listeners', stroke: css('--listeners'), fill: css('--listeners-fill'), width: 2, spanGaps: false, value: (_u, v) => formatCount(v) }],
+      scales: { x: xScale(), y: { range: (_u, _min, max) => [0, Math.max(10, (max || 0) * 1.1)] } },
+      axes: [axis(text), axis(text, { size: 80, values: (_u, ticks) => ticks.map(formatCount) })],
+      series: [{ label: 'time', value: (_u, v) => formatClock(v) }, { label: 'listeners', stroke: css('--listeners'), fill: css('--listeners-fill'), width: 2, spanGaps: false, value: (_u, v) => formatCount(v) }],
     },
     [[], []],
     $('chart-listeners'),
   );
+  const bars = () => uPlot.paths.bars({ size: [0.85, 400], align: 0 });
   const joins = new uPlot(
     {
       width,
-      height: 180,
+      height: HEIGHTS.joins,
       ms: 1,
       cursor: cursor(),
-      scales: { x: xScale(), y: yFromZero(1) },
-      axes: [axis(text), axis(text, { size: 70 })],
+      scales: { x: xScale(), y: { range: [0, 100] } },
+      axes: [axis(text), axis(text, { size: 80, splits: () => [0, 25, 50, 75, 100], values: (_u, ticks) => ticks.map((v) => `${v} %`) })],
       series: [
-        {},
-        { label: 'attempts', stroke: css('--attempts'), width: 1.5, value: (_u, v) => formatCount(v) },
-        { label: 'failures', stroke: css('--failures'), fill: css('--failures-fill'), width: 1, paths: uPlot.paths.bars({ size: [0.9, 12] }), value: (_u, v) => formatCount(v) },
+        { label: 'bucket', value: (_u, v) => (typeof v === 'number' ? `${formatClock(v - buckets.width / 2)}–${formatClock(v + buckets.width / 2)}` : '—') },
+        // Full height wherever probes ran, so "0 % failed" is visibly different from "no probes".
+        { label: 'attempts', stroke: css('--attempts'), fill: css('--attempts-fill'), width: 0, paths: bars(), points: { show: false }, value: bucketValue((i) => formatCount(buckets.attempts[i])) },
+        {
+          label: 'failed',
+          stroke: css('--failures'),
+          fill: css('--failures'),
+          width: 0,
+          paths: bars(),
+          points: { show: false },
+          value: bucketValue((i) => `${formatCount(buckets.failures[i])} (${formatPercent(buckets.share[i])})`),
+        },
       ],
     },
     [[], [], []],
@@ -92,16 +128,47 @@ function makeCharts() {
   return { listeners, joins };
 }
 
+function newestTime() {
+  let t = -Infinity;
+  for (const m of METRICS) if (held[m].t.length) t = Math.max(t, held[m].t[held[m].t.length - 1]);
+  return t;
+}
+
 function draw() {
+  const range = windowNow();
+  // A server clock running ahead of this browser's must not push its newest points off the edge.
+  range.to = Math.max(range.to, newestTime());
+  view = viewWindow(range, firstTime(METRICS.map((m) => held[m])), target.intervalMs);
+
   const l = held.listeners;
-  charts.listeners.setData([l.t, l.v]);
+  const line = bridgeGaps(l, Math.max(5 * target.intervalMs, 3 * (typicalStep(l.t) ?? 0)));
+  charts.listeners.setData([line.t, line.v]);
+
   const a = held.join_attempts;
   const f = held.join_failures;
-  charts.joins.setData(uPlot.join([[a.t, a.v], [f.t, f.v]]));
+  const resolution = Math.max(target.intervalMs, typicalStep(a.t) ?? 0);
+  buckets = joinBuckets(a, f, view.from, view.to, {
+    minWidthMs: MIN_ATTEMPTS_PER_BAR * resolution,
+    maxBars: Math.max(10, Math.floor(charts.joins.width / BAR_PX)),
+  });
+  charts.joins.setData([buckets.t, buckets.attempts.map((n) => (n === null ? null : 100)), buckets.share]);
+
+  // What the charts hold, readable without reaching into uPlot (the browser test reads these).
+  for (const [key, el] of [['listeners', $('chart-listeners')], ['joins', $('chart-joins')]]) {
+    el.dataset.xMin = String(charts[key].scales.x.min);
+    el.dataset.xMax = String(charts[key].scales.x.max);
+  }
+  $('chart-listeners').dataset.points = String(charts.listeners.data[1].filter((v) => v !== null && v !== undefined).length);
+  $('chart-joins').dataset.attempts = String(sum(buckets.attempts));
+  $('chart-joins').dataset.failures = String(sum(buckets.failures));
 
   $('failures').textContent = formatFailureShare(sum(f.v), sum(a.v));
+  $('shown').textContent = view.fitted
+    ? `showing the last ${formatDuration(view.to - view.from)} (all data) · since ${formatClock(view.from)}`
+    : `showing the last ${formatDuration(RANGES[rangeKey])} · since ${formatClock(view.from)}`;
+  $('bucket').textContent = `· share of attempts per ${formatDuration(buckets.width)}`;
   const noData = METRICS.every((m) => held[m].t.length === 0);
-  showMessage(noData ? `No observations in the last ${rangeKey}.` : '');
+  showMessage(noData ? `No observations in the last ${formatDuration(RANGES[rangeKey])}.` : '');
 }
 
 function showMessage(text, isError = false) {
@@ -145,16 +212,30 @@ async function poll() {
   draw();
 }
 
+function setNote(el, text) {
+  el.textContent = text;
+  el.hidden = !text;
+}
+
 async function updateHeadline() {
-  const { observation: obs } = await api.latest(id);
-  const listeners = obs?.listeners ?? lastValue(held.listeners);
-  $('listeners').textContent = formatCount(listeners);
+  const s = summarize(await api.latest(id));
+  const now = Date.now();
+  $('listeners').textContent = formatCount(s?.listeners);
+  $('listeners').classList.toggle('old', s?.listenersAt !== undefined);
+  setNote($('listeners-note'), s ? lastKnownText(s.listenersAt, now) : '');
+
   const state = $('state');
-  state.className = `badge ${obs ? stateClass(obs.state) : 'state-none'}`;
-  state.textContent = obs ? obs.state : 'no data';
-  const age = obs ? Date.now() - Date.parse(obs.at) : undefined;
+  state.className = `badge ${s ? stateClass(s.state) : 'state-none'}`;
+  state.textContent = s ? s.state : 'no data';
+  setNote($('state-note'), s ? lastKnownText(s.stateAt, now) : '');
+
+  const failing = $('failing');
+  failing.textContent = failureText(s?.failure, now);
+  failing.hidden = !s?.failure;
+
+  const age = s ? now - s.at : undefined;
   const ageEl = $('age');
-  ageEl.textContent = obs ? formatAge(age) : 'never';
+  ageEl.textContent = s ? formatAge(age) : 'never';
   ageEl.classList.toggle('stale', isStale(age, target.intervalMs));
 }
 
@@ -162,13 +243,13 @@ async function tick(full) {
   clearTimeout(timer);
   try {
     await Promise.all([full ? loadRange() : poll(), updateHeadline()]);
-    status.textContent = `live · updated ${new Date().toLocaleTimeString()}`;
+    status.textContent = `live · updated ${formatClock(Date.now())} · every ${formatInterval(refreshMs)}`;
     status.classList.remove('error');
   } catch (err) {
     status.textContent = `cannot reach the API (${err.message}); retrying`;
     status.classList.add('error');
   }
-  timer = setTimeout(() => tick(false), REFRESH_MS);
+  timer = setTimeout(() => tick(false), refreshMs);
 }
 
 function selectRange(key) {
@@ -191,6 +272,7 @@ async function main() {
   $('tid').textContent = target.id;
   $('kind').textContent = target.source?.kind ?? '—';
   $('interval').textContent = formatInterval(target.intervalMs);
+  refreshMs = Math.min(MAX_REFRESH_MS, Math.max(MIN_REFRESH_MS, target.intervalMs));
 
   charts = makeCharts();
   $('ranges').addEventListener('click', (e) => {
@@ -205,8 +287,9 @@ async function main() {
   new ResizeObserver(() => {
     const width = $('chart-listeners').clientWidth;
     if (width === charts.listeners.width) return;
-    charts.listeners.setSize({ width, height: 320 });
-    charts.joins.setSize({ width, height: 180 });
+    charts.listeners.setSize({ width, height: HEIGHTS.listeners });
+    charts.joins.setSize({ width, height: HEIGHTS.joins });
+    draw(); // bar count follows the width
   }).observe($('chart-listeners'));
   selectRange(rangeKey);
 }

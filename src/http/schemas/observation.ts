@@ -70,4 +70,20 @@ export const ObservationView = Type.Object({
 
 export const LatestResponse = Type.Object({
   observation: Type.Union([ObservationView, Type.Null()], { description: 'null until the first observation' }),
+  // Optional so the answer before the first observation stays `{ "observation": null }`.
+  lastOk: Type.Optional(
+    Type.Union([ObservationView, Type.Null()], {
+      description:
+        'The newest observation whose join succeeded (for an imported row without a join attempt: that carries a state or a count): ' +
+        'the last known state and listener count while probes fail. Equals `observation` when the newest probe succeeded; ' +
+        'null when none ever did. Absent before the first observation.',
+    }),
+  ),
+  failingSince: Type.Optional(
+    Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description:
+        'When the current run of failed probes began: the oldest observation after `lastOk` (or the oldest of all when none succeeded). ' +
+        'null unless the newest observation is a failed join. Absent before the first observation.',
+    }),
+  ),
 });

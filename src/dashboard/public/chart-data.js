@@ -1,0 +1,108 @@
+// Shaping API series for the target page's charts. Pure (no DOM, no uPlot), so
+// test/http/dashboard.test.ts checks it in Node.
+
+/** The oldest timestamp held in any of the series, or undefined when all are empty. */
+export function firstTime(seriesList) {
+  let first;
+  for (const s of seriesList) if (s.t.length && !(s.t[0] >= first)) first = s.t[0];
+  return first;
+}
+
+/**
+ * The x range both panels show. The preset's window, unless every point held starts well inside it
+ * (a target that began polling a minute ago): then [first point − a small pad, now], so a new
+ * target's data fills the chart instead of a sliver at its right edge. `fitted` says which.
+ */
+export function viewWindow(range, first, intervalMs) {
+  if (first === undefined || !(first > range.from)) return { from: range.from, to: range.to, fitted: false };
+  const pad = Math.max(2 * (intervalMs || 0), 0.03 * (range.to - first), 1000);
+  // Start on a round time (…:20, …:25) so the axis ticks and the join buckets start on the edge.
+  const round = niceWidth((range.to - first + pad) / 12);
+  const from = Math.floor((first - pad) / round) * round;
+  // Data starting in the first few percent of the window is "the whole window" already; fitting it
+  // would only make the caption flicker between the two.
+  if (from - range.from <= 0.03 * (range.to - range.from)) return { from: range.from, to: range.to, fitted: false };
+  return { from, to: range.to, fitted: true };
+}
+
+/**
+ * Median spacing of ascending timestamps (the data's resolution: poll interval, downsampling bucket
+ * or rollup minute); undefined for fewer than `minPoints` points, where a median says nothing.
+ */
+export function typicalStep(t, minPoints = 8) {
+  if (t.length < Math.max(2, minPoints)) return undefined;
+  const d = [];
+  for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]);
+  d.sort((a, b) => a - b);
+  return d[Math.floor(d.length / 2)];
+}
+
+/**
+ * Listener points with the nulls of failed probes dropped (a failed probe has no count; it does not
+ * mean zero), and a null put back only where known counts are more than `maxGapMs` apart, so a
+ * blip draws a continuous line and an outage still shows as a break.
+ */
+export function bridgeGaps(series, maxGapMs) {
+  const t = [];
+  const v = [];
+  let last;
+  for (let i = 0; i < series.t.length; i++) {
+    const x = series.v[i];
+    if (x === null || x === undefined) continue;
+    if (last !== undefined && series.t[i] - last > maxGapMs) {
+      t.push(last + (series.t[i] - last) / 2);
+      v.push(null);
+    }
+    t.push(series.t[i]);
+    v.push(x);
+    last = series.t[i];
+  }
+  return { t, v };
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** Bar widths that read as round numbers on a time axis. */
+const NICE_WIDTHS = [1, 2, 5, 10, 15, 20, 30].map((s) => s * SECOND)
+  .concat([1, 2, 5, 10, 15, 20, 30].map((m) => m * MINUTE))
+  .concat([1, 2, 3, 6, 12, 24].map((h) => h * HOUR));
+
+/** The smallest round width ≥ `ms`. */
+export function niceWidth(ms) {
+  for (const w of NICE_WIDTHS) if (w >= ms) return w;
+  return Math.ceil(ms / (24 * HOUR)) * 24 * HOUR;
+}
+
+/**
+ * Join attempts and failures summed into equal, round-width buckets across [from, to]: at 1-second
+ * polls every raw point is "1 attempt, 0 or 1 failures", which reads as noise, while "40 % of the
+ * last 5 s failed" reads at a glance. A bucket is at least `minWidthMs` wide (so it holds several
+ * attempts) and there are at most about `maxBars`. Buckets align to multiples of the width, so a
+ * refresh does not shift them. Empty buckets are null (no probe, which is not 0 % failed).
+ *
+ * @returns `{ width, t: bucket centres, attempts, failures, share: failed % (0–100) }`
+ */
+export function joinBuckets(attempts, failures, from, to, { minWidthMs, maxBars }) {
+  const width = niceWidth(Math.max(minWidthMs, (to - from) / Math.max(1, maxBars)));
+  const start = Math.floor(from / width) * width;
+  const n = Math.max(1, Math.ceil((to - start + 1) / width));
+  const a = new Array(n).fill(0);
+  const f = new Array(n).fill(0);
+  const add = (series, into) => {
+    for (let i = 0; i < series.t.length; i++) {
+      const b = Math.floor((series.t[i] - start) / width);
+      if (b >= 0 && b < n && typeof series.v[i] === 'number') into[b] += series.v[i];
+    }
+  };
+  add(attempts, a);
+  add(failures, f);
+  const out = { width, t: [], attempts: [], failures: [], share: [] };
+  for (let b = 0; b < n; b++) {
+    out.t.push(start + b * width + width / 2);
+    out.attempts.push(a[b] > 0 ? a[b] : null);
+    out.failures.push(a[b] > 0 ? f[b] : null);
+    out.share.push(a[b] > 0 ? (100 * f[b]) / a[b] : null);
+  }
+  return out;
+}
