@@ -25,7 +25,15 @@ const HUNG_GRACE_MS = 1_000;
  * bad probe can neither crash the poller nor hold a concurrency slot forever.
  */
 export async function runProbe(source: SourceDefinition, target: Target, o: RunProbeOptions): Promise<ProbeResult> {
-  const signal = AbortSignal.any([AbortSignal.timeout(o.timeoutMs), o.stopSignal]);
+  // One controller per probe, aborted by its own timer or by the poller's stop. Not
+  // AbortSignal.any([timeout, stop]): on Node 20 every composite stays registered on the long-lived
+  // stop signal after it is done (nodejs/node#55351), so a poller would grow by one entry per probe
+  // for its whole life.
+  const controller = new AbortController();
+  const onStop = () => controller.abort(o.stopSignal.reason);
+  o.stopSignal.addEventListener('abort', onStop, { once: true });
+  const timeout = setTimeout(() => controller.abort(new DOMException('probe timed out', 'TimeoutError')), o.timeoutMs);
+  const signal = controller.signal;
   const start = o.now();
   let hung: NodeJS.Timeout | undefined;
   const backstop = new Promise<ProbeResult>((resolve) => {
@@ -36,6 +44,7 @@ export async function runProbe(source: SourceDefinition, target: Target, o: RunP
     }, o.timeoutMs + HUNG_GRACE_MS);
   });
   try {
+    if (o.stopSignal.aborted) controller.abort(o.stopSignal.reason);
     return await Promise.race([
       source.probe(target, {
         signal,
@@ -57,7 +66,9 @@ export async function runProbe(source: SourceDefinition, target: Target, o: RunP
     const networkish = typeof (err as { code?: unknown })?.code === 'string' || (err as Error)?.cause !== undefined;
     return failed(networkish ? classifyError(err) : 'invalid_payload', o.now() - start);
   } finally {
+    clearTimeout(timeout);
     clearTimeout(hung);
+    o.stopSignal.removeEventListener('abort', onStop);
   }
 }
 
