@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -101,6 +102,9 @@ export function createPoller(opts: PollerOptions): Poller {
   const heap = new MinHeap<{ id: string; version: number }>();
   const running = new Set<Promise<void>>();
   const stopController = new AbortController();
+  // Every probe in flight listens on the stop signal (and removes its listener when done); up to
+  // `concurrency` at once is expected, not a leak.
+  setMaxListeners(0, stopController.signal);
   let timer: NodeJS.Timeout | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let inFlight = 0;
@@ -166,6 +170,9 @@ export function createPoller(opts: PollerOptions): Poller {
   }
 
   function tick(): void {
+    // tick() also runs when a probe finishes; the timer armed for the next due probe must go, or
+    // every finished probe leaves one more timer re-arming itself.
+    clearTimeout(timer);
     timer = undefined;
     while (inFlight < settings.concurrency && !stopController.signal.aborted) {
       const key = heap.peekKey();

@@ -132,6 +132,21 @@ describe('poller scheduling', () => {
     assert.ok(calls >= 30, `with 4 slots of 100 ms, 1.5 s should run about 60 probes; ran ${calls}`);
   });
 
+  test('keeps a bounded number of timers, however many probes have run (one scheduler timer, not one per finished probe)', async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 50; i++) await store.putTarget(target(`timer${i}`, 250));
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    let calls = 0;
+    await withPoller(store, source(async () => (calls++, ok())), {}, async () => {
+      await sleep(1500);
+      // Per probe in flight: its timeout and its hung-probe backstop; plus the scheduler, the
+      // refresh interval and the write buffer. Not one per probe that has finished.
+      assert.ok(timers() - before < 20, `${timers() - before} timers pending after ${calls} probes`);
+    });
+    assert.ok(calls >= 200, `${calls} probes ran`);
+  });
+
   test('a probe that ignores its timeout is abandoned as `timeout` and other targets keep their schedule', async () => {
     const store = new MemoryStore();
     await store.putTarget(target('hangs', 300, { timeoutMs: 200 }));
