@@ -72,7 +72,7 @@ function report(settings: PollerSettings, cap: Capacity, scheduled: { targets: n
         `the poller's process is CPU-bound (${cores('poller', 'nodeCores')} core busy; the endpoint server ${cores('poller', 'serverCores')}) and spends ${cpuPer('poller').toFixed(0)} µs of CPU per probe, against ${cpuPer('bare').toFixed(0)} µs per bare request. ` +
         `The json probe alone, called in a loop without the poller, costs ${cpuPer('probe').toFixed(0)} µs and reaches ${(rate('probe') / rate('bare')).toFixed(2)}× the bare loop ` +
         `(a timeout signal per probe, the byte-limited body read, JSON and dot paths); the other ${(cpuPer('poller') - cpuPer('probe')).toFixed(0)} µs are the poller's own work per probe ` +
-        `(runProbe's abort wiring and timers, a child logger, labelled metrics, the scheduler, the write buffer and the store; BENCHMARKS.md's Findings describe a timer leak in the scheduler).`,
+        `(runProbe's abort wiring and timers, a child logger, labelled metrics, the scheduler, the write buffer and the store; BENCHMARKS.md's Findings break it down).`,
     },
     {
       bench: 'polling',
