@@ -263,6 +263,7 @@ export function createPoller(opts: PollerOptions): Poller {
       events.push({ type: 'source-schedule', data: { start: new Date(start).toISOString() } });
       slot.lastScheduleStart = start;
     }
+    for (const e of result.events ?? []) events.push({ type: e.type, data: e.data ?? {} });
     for (const e of events) {
       store.appendEvent(id, { at: obs.at, ...e }).catch((err: unknown) => log.error({ err, target: id }, 'cannot write event'));
     }

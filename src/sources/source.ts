@@ -37,6 +37,12 @@ export interface ProbeResult {
   endedAt?: number;
   /** Ask the poller not to probe this target again before this instant (429 with x-rate-limit-reset). */
   notBefore?: number;
+  /**
+   * Things the probe noticed that belong on the timeline rather than in the series: an Icecast
+   * source that reconnected (listener_peak reset), an HLS stream that restarted (media sequence went
+   * back). The poller writes each to the target's event stream at the probe's instant.
+   */
+  events?: { type: string; data?: Record<string, unknown> }[];
 }
 
 export type Probe<C extends SourceConfig = SourceConfig> = (

@@ -248,6 +248,27 @@ describe('poller scheduling', () => {
   });
 });
 
+describe('probe events', () => {
+  test('events a probe reports land on the target’s event stream at the probe’s instant', async () => {
+    const store = new MemoryStore();
+    await store.putTarget(target('ev', 250));
+    let n = 0;
+    await withPoller(
+      store,
+      source(async () => ({ ...ok(), ...(++n === 2 ? { events: [{ type: 'source-reconnect', data: { peakBefore: 12 } }] } : {}) })),
+      {},
+      async () => {
+        await sleep(900);
+      },
+    );
+    const events = (await store.events('ev', 0, Date.now())).filter((e) => e.type === 'source-reconnect');
+    assert.equal(events.length, 1);
+    assert.deepEqual(events[0]!.data, { peakBefore: 12 });
+    const second = (await store.range('ev', 0, Date.now()))[1]!;
+    assert.equal(events[0]!.at, second.at);
+  });
+});
+
 describe('write buffer backpressure', () => {
   test('a store that cannot write keeps memory bounded and counts dropped observations', async () => {
     const store = new MemoryStore();
