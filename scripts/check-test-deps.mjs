@@ -5,6 +5,9 @@ import { spawnSync } from 'node:child_process';
 const needed = [
   { cmd: 'redis-server', args: ['--version'], pkg: 'redis-server' },
   { cmd: process.env.CHROMIUM_PATH ?? 'chromium', args: ['--version'], pkg: 'chromium' },
+  { cmd: 'ffmpeg', args: ['-version'], pkg: 'ffmpeg' },
+  // icecast2 has no --version; -v prints it and exits.
+  { cmd: 'icecast2', args: ['-v'], pkg: 'icecast2' },
 ];
 const missing = needed.filter(({ cmd, args }) => spawnSync(cmd, args, { stdio: 'ignore' }).status !== 0);
 if (missing.length) {
