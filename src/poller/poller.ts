@@ -124,7 +124,12 @@ export function createPoller(opts: PollerOptions): Poller {
     const slot: Slot = existing ?? { target, version: 0, base: 0, inFlight: false, notBefore: 0, memory: {} };
     slot.target = target;
     slot.version++;
-    if (sourceChanged) slot.memory = {};
+    // A changed source (a fixed key, a new channel) starts afresh: no memory, and no wait left over
+    // from a rate limit the old config earned (a YouTube quota wait can last until midnight).
+    if (sourceChanged) {
+      slot.memory = {};
+      slot.notBefore = 0;
+    }
     // A new target starts at a random point of its first interval so many targets do not probe in step.
     slot.base = now() + random() * intervalOf(target);
     slots.set(target.id, slot);

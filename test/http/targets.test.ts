@@ -12,7 +12,7 @@ test('POST /targets: each invalid body gets a 400 naming the field', async (t) =
   const app = await build(t);
   const cases: [unknown, string][] = [
     [{ id: 'a', source: { kind: 'json', url: 'ftp://x' } }, 'body.source.url: must be an http(s) URL'],
-    [{ id: 'a', source: { kind: 'rtmp', url: 'http://x' } }, 'body.source.kind: must be one of x-space, json'],
+    [{ id: 'a', source: { kind: 'rtmp', url: 'http://x' } }, `body.source.kind: must be one of ${Object.keys(defaultSources()).join(', ')}`],
     [{ id: 'a', source: { url: 'http://x' } }, 'body.source.kind: is required'],
     [{ id: 'a', source: json, intervalMs: 10 }, 'body.intervalMs: must be an integer number of milliseconds between 250 and 86400000'],
     [{ id: 'a', source: json, intervalMs: '5000' }, 'body.intervalMs: must be an integer number of milliseconds between 250 and 86400000'],

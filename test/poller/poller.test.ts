@@ -197,6 +197,28 @@ describe('poller scheduling', () => {
     for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 990, 'waited for the reset time');
   });
 
+  test('a changed source drops a rate-limit wait the old config earned', async () => {
+    const store = new MemoryStore();
+    await store.putTarget(target('quota', 250));
+    const calls: string[] = [];
+    await withPoller(
+      store,
+      source(async (t) => {
+        calls.push(String(t.source.key ?? 'old'));
+        return { state: 'unknown', join: { ok: false, ms: 1, error: 'rate_limited' }, notBefore: Date.now() + 60_000 };
+      }),
+      {},
+      async (poller) => {
+        await sleep(600);
+        assert.deepEqual(calls, ['old'], 'waits for the reset');
+        await store.putTarget(target('quota', 250, { source: { kind: 'test', key: 'new' } }));
+        await poller.refresh();
+        await sleep(600);
+        assert.deepEqual(calls, ['old', 'new'], 'the new config is probed without waiting out the old limit');
+      },
+    );
+  });
+
   test('picks up added, changed and removed targets on refresh', async () => {
     const store = new MemoryStore();
     await store.putTarget(target('a', 250));
