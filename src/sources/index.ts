@@ -1,5 +1,6 @@
 import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
 import type { SourceConfig } from '../types.js';
+import { hls, HlsConfig } from './hls.js';
 import { json, JsonConfig } from './json.js';
 import type { SourceDefinition } from './source.js';
 import { twitch, TwitchConfig } from './twitch.js';
@@ -14,6 +15,7 @@ export function defaultSources(): Sources {
   return Object.freeze({
     [xSpace.kind]: xSpace as unknown as SourceDefinition,
     [json.kind]: json as unknown as SourceDefinition,
+    [hls.kind]: hls as unknown as SourceDefinition,
     [twitch.kind]: twitch as unknown as SourceDefinition,
     [youtube.kind]: youtube as unknown as SourceDefinition,
   });
@@ -23,6 +25,7 @@ export function defaultSources(): Sources {
 export type AnySourceConfig =
   | Static<typeof XSpaceConfig>
   | Static<typeof JsonConfig>
+  | Static<typeof HlsConfig>
   | Static<typeof TwitchConfig>
   | Static<typeof YouTubeConfig>;
 

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpUrl } from '../schemas/common.js';
-import type { StreamState } from '../types.js';
+import type { StreamState, Target } from '../types.js';
+import { joinHls } from './hls.js';
 import { expectOk, failedResult, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
 
@@ -12,7 +13,7 @@ export const XSpaceConfig = Type.Object(
     tokenEnv: Type.Optional(
       Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', errorMessage: 'must be an environment variable name', description: 'Environment variable holding the bearer token (default X_BEARER_TOKEN)' }),
     ),
-    playlistUrl: Type.Optional(HttpUrl('HLS playlist to join through as well (issue: stream sources)')),
+    playlistUrl: Type.Optional(HttpUrl('HLS playlist (master or media) of the Space: each probe also joins it, and the observation\'s join is that HLS join')),
   },
   { additionalProperties: false, description: 'X API v2 Spaces lookup (GET /2/spaces/:id)' },
 );
@@ -26,7 +27,42 @@ const SPACE_FIELDS = 'state,participant_count,scheduled_start,started_at,ended_a
 const WAS_ON_AIR = 'xSpace.wasOnAir';
 const WARNED_NO_TOKEN = 'xSpace.warnedNoToken';
 
+/**
+ * Without playlistUrl the observation is the API read alone: its join is the API answering. With
+ * playlistUrl the probe also joins the Space's HLS stream (both at once, within the same timeout)
+ * and the observation combines them:
+ * - `join` is the HLS join — what a listener experiences (time to the first segment byte, stalled,
+ *   ended, not_found) — whatever the API said.
+ * - `state`, `listeners`, schedule and start/end times come from the API only, never from the
+ *   playlist, so a series never mixes two sources' notions of "live". When the API read fails, the
+ *   state is `unknown` and the count absent, as without playlistUrl, while the join still records
+ *   the HLS outcome; the API's failure is kept in `extra.apiError` (and `extra.apiStatus`).
+ * - A 429's `notBefore` is honoured even though it also postpones the next HLS join: one target has
+ *   one schedule, and probing the API inside its rate-limit window only lengthens the ban.
+ * - `extra` holds the HLS join's fields unprefixed (targetDuration, mediaSequence, segments, late;
+ *   step and status when it failed) and the API's as `apiError`, `apiStatus`, `xState`; `events`
+ *   (a stream restart) come from the HLS side.
+ */
 export const probe: Probe<XSpaceConfig> = async (target, ctx) => {
+  const { playlistUrl } = target.source;
+  if (playlistUrl === undefined) return readApi(target, ctx);
+  const [api, listen] = await Promise.all([readApi(target, ctx), joinHls(playlistUrl, ctx)]);
+  return combine(api, listen);
+};
+
+function combine(api: ProbeResult, listen: ProbeResult): ProbeResult {
+  const { status: apiStatus, ...apiExtra } = api.extra ?? {};
+  const extra: NonNullable<ProbeResult['extra']> = { ...listen.extra, ...apiExtra };
+  // "Ended" from a not-found after the Space was live is the API's answer, not a failed read.
+  const apiFailed = !api.join.ok && api.join.error !== 'ended';
+  if (apiFailed) extra.apiError = api.join.error ?? null;
+  if (apiStatus !== undefined) extra.apiStatus = apiStatus;
+  const result: ProbeResult = { ...api, join: listen.join, extra };
+  if (listen.events) result.events = [...(api.events ?? []), ...listen.events];
+  return result;
+}
+
+async function readApi(target: Target & { source: XSpaceConfig }, ctx: ProbeContext): Promise<ProbeResult> {
   const { spaceId } = target.source;
   const tokenEnv = target.source.tokenEnv ?? DEFAULT_TOKEN_ENV;
   const token = ctx.env[tokenEnv];
@@ -47,7 +83,7 @@ export const probe: Probe<XSpaceConfig> = async (target, ctx) => {
     ctx.log.debug({ error: err.code, status: err.status, reason: err.message }, 'x-space probe failed');
     return failedResult(err, started, ctx, 'x-rate-limit-reset');
   }
-};
+}
 
 function interpret(res: HttpResponse, spaceId: string, ctx: ProbeContext): ProbeResult {
   if (res.status === 404 || res.status === 410) return notFound(res, ctx);

@@ -231,3 +231,130 @@ describe('x-space probe', () => {
     assert.match(s.requests[0]!.url!, /^\/2\/spaces\//);
   });
 });
+
+describe('x-space probe with playlistUrl: API read and HLS join together', () => {
+  const hlsFixture = (name: string) => readFileSync(new URL(`../fixtures/hls/${name}`, import.meta.url), 'utf8');
+  const SEGMENT = Buffer.alloc(20_000, 0x47);
+
+  /** One local server for both: the X API under /2/ and an HLS origin under /hls/ (playlists: text, or a status). */
+  async function both(apiAnswer: (res: ServerResponse) => void, overrides: Record<string, string | number> = {}, segmentDelayMs = 0) {
+    const playlists: Record<string, string | number> = {
+      '/hls/master.m3u8': hlsFixture('master.m3u8'),
+      '/hls/playlist_16701.m3u8': hlsFixture('media-live.m3u8'),
+      ...overrides,
+    };
+    const s = await serve((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path.startsWith('/2/')) return apiAnswer(res);
+      if (path.endsWith('.aac')) {
+        setTimeout(() => res.writeHead(206, { 'content-type': 'audio/aac' }).end(SEGMENT.subarray(0, 16 * 1024)), segmentDelayMs);
+        return;
+      }
+      const answer = playlists[path];
+      if (answer === undefined || typeof answer === 'number') return res.writeHead(answer ?? 404).end();
+      res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(answer);
+    });
+    return Object.assign(s, { playlists });
+  }
+  const withPlaylist = (url: string, over: Partial<XSpaceConfig> = {}) => space(url, { playlistUrl: `${url}/hls/master.m3u8`, ...over });
+
+  test('live: state and listeners from the API, join from HLS (time to the first segment byte)', async (t) => {
+    const s = await both((res) => sendJson(res, 200, fixture('live.json')));
+    t.after(() => s.close());
+    const r = await probe(withPlaylist(s.url), newHarness().context());
+    assert.equal(r.state, 'live');
+    assert.equal(r.listeners, 1184233);
+    assert.equal(r.startedAt, Date.parse('2024-08-12T23:59:12.000Z'));
+    assert.deepEqual({ ok: r.join.ok, bytes: r.join.bytes }, { ok: true, bytes: 16 * 1024 });
+    assert.deepEqual(r.extra, { targetDuration: 3, mediaSequence: 1742, segments: 4 });
+    assert.deepEqual(s.requests.map((q) => new URL(q.url!, s.url).pathname).sort(), ['/2/spaces/1YqKDqWqdPLsV', '/hls/chunk_1743_a.aac', '/hls/master.m3u8', '/hls/playlist_16701.m3u8']);
+  });
+
+  test('the API fails, the join succeeds: state unknown, no count, join ok, the API failure in extra', async (t) => {
+    const s = await both((res) => sendJson(res, 503, { title: 'Service Unavailable', status: 503 }));
+    t.after(() => s.close());
+    const r = await probe(withPlaylist(s.url), newHarness().context());
+    assert.equal(r.state, 'unknown');
+    assert.equal(r.listeners, undefined);
+    assert.equal(r.join.ok, true);
+    assert.deepEqual(r.extra, { targetDuration: 3, mediaSequence: 1742, segments: 4, apiError: 'http_5xx', apiStatus: 503 });
+  });
+
+  test('the API says live, the playlist is gone: state live, join not_found', async (t) => {
+    const s = await both((res) => sendJson(res, 200, fixture('live.json')), { '/hls/master.m3u8': 404 });
+    t.after(() => s.close());
+    const r = await probe(withPlaylist(s.url), newHarness().context());
+    assert.equal(r.state, 'live');
+    assert.equal(r.listeners, 1184233);
+    assert.deepEqual({ ok: r.join.ok, error: r.join.error }, { ok: false, error: 'not_found' });
+    assert.deepEqual(r.extra, { status: 404, step: 'playlist' });
+  });
+
+  test('the API says live, the playlist has ENDLIST: the join says ended while the API still says live', async (t) => {
+    const s = await both((res) => sendJson(res, 200, fixture('live.json')), { '/hls/playlist_16701.m3u8': hlsFixture('media-ended.m3u8') });
+    t.after(() => s.close());
+    const r = await probe(withPlaylist(s.url), newHarness().context());
+    assert.equal(r.state, 'live');
+    assert.equal(r.join.error, 'ended');
+  });
+
+  test('stalled playlist under a live API: join stalled (the freshness memory lives in the target\'s memory)', async (t) => {
+    const s = await both((res) => sendJson(res, 200, fixture('live.json')));
+    t.after(() => s.close());
+    let now = 0;
+    const h = newHarness({ now: () => now });
+    assert.equal((await probe(withPlaylist(s.url), h.context())).join.ok, true);
+    now = 9_000; // 3 × TARGETDURATION (3 s) without a new segment
+    const r = await probe(withPlaylist(s.url), h.context());
+    assert.equal(r.state, 'live');
+    assert.equal(r.join.error, 'stalled');
+  });
+
+  test('not-found after live is the API\'s answer (ended), not an API failure', async (t) => {
+    let live = true;
+    const s = await both((res) => (live ? sendJson(res, 200, fixture('live.json')) : sendJson(res, 404, fixture('not-found.json'))), {
+      '/hls/playlist_16701.m3u8': hlsFixture('media-ended.m3u8'),
+    });
+    t.after(() => s.close());
+    const h = newHarness();
+    await probe(withPlaylist(s.url), h.context());
+    live = false;
+    const r = await probe(withPlaylist(s.url), h.context());
+    assert.equal(r.state, 'ended');
+    assert.deepEqual({ ok: r.join.ok, error: r.join.error }, { ok: false, error: 'ended' });
+    assert.equal(r.extra?.apiError, undefined);
+  });
+
+  test('429 from the API: notBefore kept, the HLS join still recorded', async (t) => {
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    const s = await both((res) => sendJson(res, 429, fixture('rate-limited.json'), { 'x-rate-limit-reset': String(reset) }));
+    t.after(() => s.close());
+    const r = await probe(withPlaylist(s.url), newHarness().context());
+    assert.equal(r.notBefore, reset * 1000);
+    assert.equal(r.join.ok, true);
+    assert.equal(r.extra?.apiError, 'rate_limited');
+  });
+
+  test('a restarted stream\'s event comes through', async (t) => {
+    const s = await both((res) => sendJson(res, 200, fixture('live.json')));
+    t.after(() => s.close());
+    const h = newHarness();
+    await probe(withPlaylist(s.url), h.context());
+    s.playlists['/hls/playlist_16701.m3u8'] = '#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:3,\nchunk_0_a.aac\n';
+    const r = await probe(withPlaylist(s.url), h.context());
+    assert.deepEqual(r.events, [{ type: 'stream-restart', data: { from: 1745, to: 0 } }]);
+    assert.equal(r.state, 'live');
+  });
+
+  test('the API read and the join run at once', async (t) => {
+    // Each side takes ≥ 200 ms: one after the other they would take ≥ 400 ms.
+    const s = await both((res) => setTimeout(() => sendJson(res, 200, fixture('live.json')), 200), {}, 200);
+    t.after(() => s.close());
+    const started = performance.now();
+    const r = await probe(withPlaylist(s.url), newHarness().context());
+    const took = performance.now() - started;
+    assert.deepEqual([r.state, r.join.ok], ['live', true]);
+    assert.ok(r.join.ms >= 200, `join ms ${r.join.ms}`);
+    assert.ok(took < 380, `took ${took} ms`);
+  });
+});
