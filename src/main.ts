@@ -57,7 +57,7 @@ export async function run(opts: RunOptions): Promise<Running> {
   const log = opts.log ?? createLogger(config.log.level);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const sources = defaultSources();
+  const sources = defaultSources({ log: log.child({ component: 'audio-level' }) });
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while shutting down'));

@@ -224,7 +224,7 @@ export function createPoller(opts: PollerOptions): Poller {
   async function probeOnce(slot: Slot, at: number): Promise<void> {
     const target = slot.target;
     const source = sources[target.source.kind]!;
-    const timeoutMs = target.timeoutMs ?? settings.defaultTimeoutMs;
+    const timeoutMs = (target.timeoutMs ?? settings.defaultTimeoutMs) + (source.extraTimeMs?.(target.source) ?? 0);
     const tlog = log.child({ target: target.id, source: source.kind });
     const end = metrics.probeDuration.startTimer({ source: source.kind });
     const result = await runProbe(source, target, {

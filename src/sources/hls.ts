@@ -3,6 +3,7 @@ import { HttpUrl } from '../schemas/common.js';
 import { header, expectOk, failedResult, ProbeFailure, request, type HttpResponse } from './http.js';
 import { joinSegment, newestSequence, parsePlaylist, pickVariant, type MediaPlaylist, type Playlist } from './hls-playlist.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
+import { AudioLevelConfig } from './audio-level-config.js';
 
 export const HlsConfig = Type.Object(
   {
@@ -14,6 +15,7 @@ export const HlsConfig = Type.Object(
         description: 'Fetch the first bytes of a segment as a listener would (default true); false reads the playlists only',
       }),
     ),
+    audioLevel: Type.Optional(AudioLevelConfig),
   },
   { additionalProperties: false, description: 'HLS (RFC 8216) join probe: master → media playlist → first segment bytes, and the playlist\'s freshness' },
 );

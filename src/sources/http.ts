@@ -151,12 +151,18 @@ export function classifyError(err: unknown): JoinErrorCode {
   for (const e of causes(err)) {
     const name = (e as { name?: unknown }).name;
     if (name === 'AbortError' || name === 'TimeoutError') return 'timeout';
+    // undici 7 builds every HTTPParserError with `code` undefined (it looks the llhttp error number up
+    // in a name→number map), so the HPE_ test below never sees one: recognise the class by name.
+    if (name === 'HTTPParserError') return 'invalid_payload';
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
     if (DNS_CODES.has(code)) return 'dns';
     if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'connect_refused';
     if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'connect_timeout';
     if (isTlsCode(code)) return 'tls';
+    // A peer that hangs up during the handshake surfaces as a bare ECONNRESET; only Node's message
+    // (_tls_wrap.js onConnectEnd, unchanged since Node 10) tells it from a reset after the answer began.
+    if (code === 'ECONNRESET' && /before secure TLS connection/.test(String((e as { message?: unknown }).message))) return 'tls';
     if (TIMEOUT_CODES.has(code)) return 'timeout';
     if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'body_too_large';
     if (MALFORMED_CODES.has(code) || code.startsWith('HPE_')) return 'invalid_payload';

@@ -58,4 +58,10 @@ export interface SourceDefinition<C extends SourceConfig = SourceConfig> {
   probe: Probe<C>;
   /** One line for docs and `/docs`. */
   description: string;
+  /**
+   * Time this source needs beyond the join for a given config (the audio-level check decodes a few
+   * seconds of audio). The poller adds it to the probe's timeout, so the default timeout stays about
+   * the join and a dead-air check still gets its budget.
+   */
+  extraTimeMs?(config: C): number;
 }

@@ -14,6 +14,7 @@ const EXPECTED: Record<string, string> = {
   'invalid-dot-path.yml': 'targets[0].source.listenersPath: must be a dot path such as data.participant_count or items.0.viewers',
   'invalid-duplicate-id.yml': 'targets[1].id: duplicate id "a" (also targets[0])',
   'invalid-hls-join.yml': 'targets[0].source.join: must be true or false',
+  'invalid-icecast-mount.yml': 'targets[0].source.mount: must be a mount path starting with "/", such as /live',
   'invalid-interval.yml': 'targets[0].intervalMs: must be an integer number of milliseconds between 250 and 86400000',
   'invalid-log-level.yml': 'log.level: must be one of fatal, error, warn, info, debug, trace, silent',
   'invalid-missing-space-id.yml': 'targets[0].source.spaceId: is required',
@@ -104,7 +105,7 @@ describe('defaults and freezing', () => {
 
   test('the shipped example config is valid', () => {
     const { config } = loadConfig('spacewatch.example.yaml', {});
-    assert.deepEqual([...new Set(config.targets.map((t) => t.source.kind))].sort(), ['hls', 'json', 'twitch', 'x-space', 'youtube']);
+    assert.deepEqual([...new Set(config.targets.map((t) => t.source.kind))].sort(), ['hls', 'icecast', 'json', 'twitch', 'x-space', 'youtube']);
   });
 });
 

@@ -219,6 +219,19 @@ describe('poller scheduling', () => {
     );
   });
 
+  test('adds the time a source asks for (a dead-air check) to the probe’s timeout', async () => {
+    const store = new MemoryStore();
+    await store.putTarget(target('lvl', 250, { timeoutMs: 2_000 }));
+    const budgets: number[] = [];
+    const base = source(async (_t, ctx) => (budgets.push(ctx.timeoutMs), ok()));
+    const sources: Sources = { test: { ...base.test!, extraTimeMs: () => 6_000 } };
+    await withPoller(store, sources, {}, async () => {
+      await sleep(400);
+    });
+    assert.ok(budgets.length >= 1);
+    assert.ok(budgets.every((b) => b === 8_000), `budgets ${budgets.join(', ')}`);
+  });
+
   test('picks up added, changed and removed targets on refresh', async () => {
     const store = new MemoryStore();
     await store.putTarget(target('a', 250));
