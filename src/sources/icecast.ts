@@ -4,6 +4,7 @@ import { AudioLevelConfig } from './audio-level-config.js';
 import { expectOk, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
 import { countOf, DEFAULT_JOIN_BYTES, JoinBytes, JoinFlag, joinStream, joinWorthTrying, mountResult, type MountStatus } from './stream-join.js';
+import { isObject } from './payload.js';
 
 // Icecast 2.4: listeners from /status-json.xsl, and a listener join on the mount itself.
 
@@ -142,10 +143,6 @@ function pathOf(listenurl: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export const icecast: SourceDefinition<IcecastConfig> = {

@@ -3,6 +3,7 @@ import { HttpUrl } from '../schemas/common.js';
 import type { StreamState } from '../types.js';
 import { expectOk, failedResult, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
+import { isObject, isLoopback, invalidPayload } from './payload.js';
 
 const EnvName = (description: string) =>
   Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', errorMessage: 'must be an environment variable name', description });
@@ -67,7 +68,7 @@ export const probe: Probe<TwitchConfig> = async (target, ctx) => {
 function interpret(res: HttpResponse, login: string): ProbeResult {
   expectOk(res);
   const payload = parseJson(res.body);
-  if (!isObject(payload) || !Array.isArray(payload.data)) throw invalid(res, 'data is not an array');
+  if (!isObject(payload) || !Array.isArray(payload.data)) throw invalidPayload(res, 'data is not an array');
   const wanted = login.toLowerCase();
   const stream = payload.data.find((d): d is Record<string, unknown> => isObject(d) && typeof d.user_login === 'string' && d.user_login.toLowerCase() === wanted);
   // Get Streams lists live channels only: a channel that is not broadcasting is simply absent from
@@ -79,19 +80,19 @@ function interpret(res: HttpResponse, login: string): ProbeResult {
 
 function fromStream(stream: Record<string, unknown>, res: HttpResponse): ProbeResult {
   const type = stream.type;
-  if (typeof type !== 'string') throw invalid(res, 'data[].type is not a string');
+  if (typeof type !== 'string') throw invalidPayload(res, 'data[].type is not a string');
   // "live" is the only documented value; Twitch sends "" when something went wrong on its side.
   const state: StreamState = type === 'live' ? 'live' : 'unknown';
   const result: ProbeResult = { state, join: { ok: true, ms: res.ms, bytes: res.bytes } };
   const count = stream.viewer_count;
   if (count !== undefined && count !== null) {
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw invalid(res, 'data[].viewer_count is not a count');
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw invalidPayload(res, 'data[].viewer_count is not a count');
     result.listeners = count;
   }
   const startedAt = stream.started_at;
   if (startedAt !== undefined && startedAt !== null && startedAt !== '') {
     const ms = typeof startedAt === 'string' ? Date.parse(startedAt) : NaN;
-    if (!Number.isFinite(ms)) throw invalid(res, 'data[].started_at is not an ISO-8601 time');
+    if (!Number.isFinite(ms)) throw invalidPayload(res, 'data[].started_at is not an ISO-8601 time');
     result.startedAt = ms;
   }
   if (state === 'unknown') result.extra = { twitchType: type.slice(0, 32) };
@@ -124,19 +125,6 @@ function redact(text: string, secrets: (string | undefined)[]): string {
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
   return out;
-}
-
-function invalid(res: HttpResponse, why: string): ProbeFailure {
-  return new ProbeFailure('invalid_payload', why, { ms: res.ms, bytes: res.bytes, status: res.status });
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 export const twitch: SourceDefinition<TwitchConfig> = {

@@ -4,6 +4,7 @@ import type { StreamState, Target } from '../types.js';
 import { joinHls } from './hls.js';
 import { expectOk, failedResult, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
+import { isObject, isLoopback, invalidPayload, isoTime } from './payload.js';
 
 export const XSpaceConfig = Type.Object(
   {
@@ -89,14 +90,14 @@ function interpret(res: HttpResponse, spaceId: string, ctx: ProbeContext): Probe
   if (res.status === 404 || res.status === 410) return notFound(res, ctx);
   expectOk(res);
   const payload = parseJson(res.body);
-  if (!isObject(payload)) throw invalid(res, 'body is not a JSON object');
+  if (!isObject(payload)) throw invalidPayload(res, 'body is not a JSON object');
   const space = findSpace(payload.data, spaceId);
   if (space) return fromSpace(space, res, ctx);
   // No data for this Space: its problem (RFC 7807 shape) in errors[] says why. Problems about other
   // ids (a batch answer) are not about this target.
   const problems = Array.isArray(payload.errors) ? payload.errors.filter(isObject) : [];
   const problem = problems.find((p) => p.resource_id === spaceId || p.value === spaceId) ?? problems[0];
-  if (!problem) throw invalid(res, 'neither data nor errors for the Space');
+  if (!problem) throw invalidPayload(res, 'neither data nor errors for the Space');
   const type = typeof problem.type === 'string' ? problem.type : '';
   if (type.endsWith('/resource-not-found')) return notFound(res, ctx);
   // usage-capped: the app's monthly cap; it lifts with time, like a rate limit.
@@ -116,7 +117,7 @@ function notFound(res: HttpResponse, ctx: ProbeContext): ProbeResult {
 
 function fromSpace(space: Record<string, unknown>, res: HttpResponse, ctx: ProbeContext): ProbeResult {
   const raw = space.state;
-  if (typeof raw !== 'string') throw invalid(res, 'data.state is not a string');
+  if (typeof raw !== 'string') throw invalidPayload(res, 'data.state is not a string');
   const state: StreamState = raw === 'live' || raw === 'scheduled' || raw === 'ended' ? raw : 'unknown';
   // An ended Space counts too: a later not-found for it is still "ended".
   if (state === 'live' || state === 'ended') ctx.memory[WAS_ON_AIR] = true;
@@ -124,12 +125,12 @@ function fromSpace(space: Record<string, unknown>, res: HttpResponse, ctx: Probe
   const result: ProbeResult = { state, join: { ok: true, ms: res.ms, bytes: res.bytes } };
   const count = space.participant_count;
   if (count !== undefined) {
-    if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) throw invalid(res, 'data.participant_count is not a count');
+    if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) throw invalidPayload(res, 'data.participant_count is not a count');
     result.listeners = count;
   }
-  const scheduled = time(space.scheduled_start, 'scheduled_start', res);
-  const startedAt = time(space.started_at, 'started_at', res);
-  const endedAt = time(space.ended_at, 'ended_at', res);
+  const scheduled = isoTime(space.scheduled_start, 'data.scheduled_start', res);
+  const startedAt = isoTime(space.started_at, 'data.started_at', res);
+  const endedAt = isoTime(space.ended_at, 'data.ended_at', res);
   if (scheduled !== undefined) result.schedule = { start: scheduled };
   if (startedAt !== undefined) result.startedAt = startedAt;
   if (endedAt !== undefined) result.endedAt = endedAt;
@@ -141,26 +142,6 @@ function fromSpace(space: Record<string, unknown>, res: HttpResponse, ctx: Probe
 function findSpace(data: unknown, spaceId: string): Record<string, unknown> | undefined {
   if (Array.isArray(data)) return data.find((d): d is Record<string, unknown> => isObject(d) && d.id === spaceId);
   return isObject(data) ? data : undefined;
-}
-
-function time(value: unknown, field: string, res: HttpResponse): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw invalid(res, `data.${field} is not an ISO-8601 time`);
-  return ms;
-}
-
-function invalid(res: HttpResponse, why: string): ProbeFailure {
-  return new ProbeFailure('invalid_payload', why, { ms: res.ms, bytes: res.bytes, status: res.status });
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 export const xSpace: SourceDefinition<XSpaceConfig> = {

@@ -3,6 +3,7 @@ import { HttpUrl } from '../schemas/common.js';
 import type { JoinErrorCode, StreamState } from '../types.js';
 import { classifyStatus, failedResult, parseJson, ProbeFailure, rateLimitNotBefore, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
+import { isObject, isLoopback, invalidPayload, isoTime } from './payload.js';
 
 export const YouTubeConfig = Type.Object(
   {
@@ -67,20 +68,20 @@ export const probe: Probe<YouTubeConfig> = async (target, ctx) => {
 
 function interpret(res: HttpResponse, videoId: string): ProbeResult {
   const payload = parseJson(res.body);
-  if (!isObject(payload) || !Array.isArray(payload.items)) throw invalid(res, 'items is not an array');
+  if (!isObject(payload) || !Array.isArray(payload.items)) throw invalidPayload(res, 'items is not an array');
   // videos.list answers 200 with no items for an ID it does not serve: wrong, deleted or private.
   if (payload.items.length === 0) throw new ProbeFailure('not_found', 'no such video', { ms: res.ms, bytes: res.bytes, status: res.status });
   const item = payload.items.find((i): i is Record<string, unknown> => isObject(i) && i.id === videoId);
-  if (!item) throw invalid(res, 'items do not include the video');
+  if (!item) throw invalidPayload(res, 'items do not include the video');
   const snippet = item.snippet;
-  if (!isObject(snippet) || typeof snippet.liveBroadcastContent !== 'string') throw invalid(res, 'snippet.liveBroadcastContent is not a string');
+  if (!isObject(snippet) || typeof snippet.liveBroadcastContent !== 'string') throw invalidPayload(res, 'snippet.liveBroadcastContent is not a string');
   const details = item.liveStreamingDetails ?? {};
-  if (!isObject(details)) throw invalid(res, 'liveStreamingDetails is not an object');
+  if (!isObject(details)) throw invalidPayload(res, 'liveStreamingDetails is not an object');
 
-  const scheduledStart = time(details.scheduledStartTime, 'scheduledStartTime', res);
-  const scheduledEnd = time(details.scheduledEndTime, 'scheduledEndTime', res);
-  const startedAt = time(details.actualStartTime, 'actualStartTime', res);
-  const endedAt = time(details.actualEndTime, 'actualEndTime', res);
+  const scheduledStart = isoTime(details.scheduledStartTime, 'liveStreamingDetails.scheduledStartTime', res);
+  const scheduledEnd = isoTime(details.scheduledEndTime, 'liveStreamingDetails.scheduledEndTime', res);
+  const startedAt = isoTime(details.actualStartTime, 'liveStreamingDetails.actualStartTime', res);
+  const endedAt = isoTime(details.actualEndTime, 'liveStreamingDetails.actualEndTime', res);
   const content = snippet.liveBroadcastContent;
   const state = stateOf(content, endedAt);
 
@@ -112,7 +113,7 @@ function stateOf(content: string, endedAt: number | undefined): StreamState {
 function count(value: unknown, res: HttpResponse): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw invalid(res, 'liveStreamingDetails.concurrentViewers is not a count');
+  if (!Number.isSafeInteger(n) || n < 0) throw invalidPayload(res, 'liveStreamingDetails.concurrentViewers is not a count');
   return n;
 }
 
@@ -192,26 +193,6 @@ function redact(text: string, key: string | undefined): string {
   let out = key ? text.split(key).join('[redacted]') : text;
   if (key) out = out.split(encodeURIComponent(key)).join('[redacted]');
   return out.replace(/([?&]key=)[^&#\s"']*/g, '$1[redacted]');
-}
-
-function time(value: unknown, field: string, res: HttpResponse): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw invalid(res, `liveStreamingDetails.${field} is not an ISO-8601 time`);
-  return ms;
-}
-
-function invalid(res: HttpResponse, why: string): ProbeFailure {
-  return new ProbeFailure('invalid_payload', why, { ms: res.ms, bytes: res.bytes, status: res.status });
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 export const youtube: SourceDefinition<YouTubeConfig> = {
