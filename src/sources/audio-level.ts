@@ -212,6 +212,8 @@ interface LevelMemory {
   lastAt?: number;
   /** The "timeoutMs too short" warning was given for this target. */
   warnedBudget?: boolean;
+  /** ctx.now() of the first silent measurement of the current run of them. */
+  silentSince?: number;
 }
 
 /**
@@ -278,8 +280,9 @@ export function withAudioLevel<C extends SourceConfig>(source: SourceDefinition<
     const now = ctx.now();
     if (mem.lastAt !== undefined && now - mem.lastAt < (cfg.everyMs ?? AUDIO_LEVEL_DEFAULTS.everyMs)) return result;
     mem.lastAt = now;
-    const extra: Observation['extra'] = { ...result.extra, ...(await level(url, cfg, ctx, mem, started)) };
-    return { ...result, extra };
+    const measured = await level(url, cfg, ctx, mem, started);
+    const extra: Observation['extra'] = { ...result.extra, ...measured };
+    return withSilenceEvents({ ...result, extra }, measured, mem, now);
   };
 
   const extraTimeMs = (config: C): number => {
@@ -289,6 +292,25 @@ export function withAudioLevel<C extends SourceConfig>(source: SourceDefinition<
   };
 
   return { ...source, probe, extraTimeMs };
+}
+
+/**
+ * Dead air is a condition with a start and an end, not a property of one sample: the first silent
+ * measurement opens it (`silence-start`) and the first audible one closes it (`silence-end`, with how
+ * long it lasted), so the timeline shows it apart from join failures. A measurement that failed says
+ * nothing about silence and leaves the condition as it was.
+ */
+function withSilenceEvents(result: ProbeResult, measured: LevelExtra, mem: LevelMemory, now: number): ProbeResult {
+  if (!('silent' in measured)) return result;
+  let event: { type: string; data: Record<string, unknown> } | undefined;
+  if (measured.silent && mem.silentSince === undefined) {
+    mem.silentSince = now;
+    event = { type: 'silence-start', data: { levelDb: measured.levelDb } };
+  } else if (!measured.silent && mem.silentSince !== undefined) {
+    event = { type: 'silence-end', data: { levelDb: measured.levelDb, durationMs: now - mem.silentSince } };
+    mem.silentSince = undefined;
+  }
+  return event ? { ...result, events: [...(result.events ?? []), event] } : result;
 }
 
 function memoryOf(memory: Record<string, unknown>): LevelMemory {

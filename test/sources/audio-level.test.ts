@@ -273,6 +273,24 @@ describe('withAudioLevel', () => {
     });
   }
 
+  test('sustained silence is a condition: silence-start at the first silent measurement, silence-end with its duration', async () => {
+    let now = 2_000_000;
+    const memory = {};
+    const source = decorated();
+    const probeAt = async (path: string, at: number) => {
+      now = 2_000_000 + at;
+      return source.probe(streamTarget(path, { seconds: 1, everyMs: 5_000 }), h.context({ timeoutMs: 8_000, memory, now: () => now }));
+    };
+    assert.equal((await probeAt('/tone.wav', 0)).events, undefined, 'audio: no condition');
+    const start = await probeAt('/silence.wav', 5_000);
+    assert.deepEqual(start.events, [{ type: 'silence-start', data: { levelDb: LEVEL_FLOOR_DB } }]);
+    assert.equal((await probeAt('/silence.wav', 10_000)).events, undefined, 'still silent: no second start');
+    const end = await probeAt('/tone.wav', 15_000);
+    assert.equal(end.events?.length, 1);
+    assert.equal(end.events![0]!.type, 'silence-end');
+    assert.equal(end.events![0]!.data!.durationMs, 10_000);
+  });
+
   test('measures at most once per everyMs (by the poller’s clock); nothing extra in between', async () => {
     let now = 1_000_000;
     const memory = {};
