@@ -70,7 +70,8 @@ interface Slot {
   notBefore: number;
   memory: Record<string, unknown>;
   lastState?: string;
-  lastScheduleStart?: number;
+  /** What the source last reported, by event type, so each change is written once. */
+  reported: Record<string, string>;
 }
 
 /**
@@ -121,7 +122,7 @@ export function createPoller(opts: PollerOptions): Poller {
     const existing = slots.get(target.id);
     if (existing && JSON.stringify(existing.target) === JSON.stringify(target)) return;
     const sourceChanged = !existing || JSON.stringify(existing.target.source) !== JSON.stringify(target.source);
-    const slot: Slot = existing ?? { target, version: 0, base: 0, inFlight: false, notBefore: 0, memory: {} };
+    const slot: Slot = existing ?? { target, version: 0, base: 0, inFlight: false, notBefore: 0, memory: {}, reported: {} };
     slot.target = target;
     slot.version++;
     // A changed source (a fixed key, a new channel) starts afresh: no memory, and no wait left over
@@ -263,10 +264,21 @@ export function createPoller(opts: PollerOptions): Poller {
       events.push({ type: 'state-change', data: { from: slot.lastState, to: obs.state } });
     }
     slot.lastState = obs.state;
-    const start = result.schedule?.start;
-    if (start !== undefined && start !== slot.lastScheduleStart) {
-      events.push({ type: 'source-schedule', data: { start: new Date(start).toISOString() } });
-      slot.lastScheduleStart = start;
+    // The platform's own schedule and start/end times (X scheduled_start/started_at/ended_at,
+    // YouTube scheduled/actual times) feed the target's timeline whenever they change.
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const reported: [string, Record<string, string | undefined>][] = [
+      ['source-schedule', { start: iso(result.schedule?.start), end: iso(result.schedule?.end) }],
+      ['source-started', { at: iso(result.startedAt) }],
+      ['source-ended', { at: iso(result.endedAt) }],
+    ];
+    for (const [type, data] of reported) {
+      const present = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      if (Object.keys(present).length === 0) continue;
+      const key = JSON.stringify(present);
+      if (slot.reported[type] === key) continue;
+      slot.reported[type] = key;
+      events.push({ type, data: present });
     }
     for (const e of result.events ?? []) events.push({ type: e.type, data: e.data ?? {} });
     for (const e of events) {

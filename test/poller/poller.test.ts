@@ -304,6 +304,37 @@ describe('probe events', () => {
   });
 });
 
+describe('source-reported times', () => {
+  test('schedule, start and end the platform reports become events once per change', async () => {
+    const store = new MemoryStore();
+    await store.putTarget(target('yt', 250));
+    const start = Date.UTC(2024, 7, 13, 0, 0, 0);
+    let n = 0;
+    await withPoller(
+      store,
+      source(async () => {
+        n++;
+        const r: ProbeResult = { ...ok(), schedule: { start, end: start + 3_600_000 } };
+        if (n >= 3) r.startedAt = start + 2_590_000;
+        if (n >= 5) r.schedule = { start: start + 600_000 };
+        return r;
+      }),
+      {},
+      async () => {
+        await sleep(1700);
+      },
+    );
+    const events = await store.events('yt', 0, Date.now());
+    const of = (type: string) => events.filter((e) => e.type === type).map((e) => e.data);
+    assert.deepEqual(of('source-schedule'), [
+      { start: '2024-08-13T00:00:00.000Z', end: '2024-08-13T01:00:00.000Z' },
+      { start: '2024-08-13T00:10:00.000Z' },
+    ]);
+    assert.deepEqual(of('source-started'), [{ at: '2024-08-13T00:43:10.000Z' }]);
+    assert.deepEqual(of('source-ended'), []);
+  });
+});
+
 describe('write buffer backpressure', () => {
   test('a store that cannot write keeps memory bounded and counts dropped observations', async () => {
     const store = new MemoryStore();
