@@ -12,11 +12,15 @@ import context from './plugins/context.js';
 import docs from './plugins/docs.js';
 import errors, { schemaErrorFormatter, sendError } from './plugins/errors.js';
 import metrics from './plugins/metrics.js';
+import alertRoutes from './routes/alerts.js';
+import claimRoutes from './routes/claims.js';
 import healthRoutes from './routes/health.js';
+import markRoutes from './routes/marks.js';
 import metricsRoutes from './routes/metrics.js';
 import observationRoutes from './routes/observations.js';
 import seriesRoutes from './routes/series.js';
 import targetRoutes from './routes/targets.js';
+import timelineRoutes from './routes/timeline.js';
 import { TargetView } from './schemas/target.js';
 
 export interface AppOptions {
@@ -110,6 +114,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(targetRoutes);
       await api.register(seriesRoutes);
       await api.register(observationRoutes);
+      await api.register(alertRoutes);
+      await api.register(claimRoutes);
+      await api.register(markRoutes);
+      await api.register(timelineRoutes);
     },
     { prefix: '/api/v1' },
   );
