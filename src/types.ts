@@ -66,6 +66,8 @@ export interface Target {
   /** Per-probe timeout; defaults to the poller's. */
   timeoutMs?: number;
   schedule?: Schedule;
+  /** Per-target overrides of the alert rules' thresholds (src/detect/rules.ts: RulesConfig). */
+  rules?: Record<string, Record<string, number | boolean>>;
   /** 'config' when the target comes from the config file (re-applied at boot), 'api' otherwise. */
   origin?: 'config' | 'api';
   createdAt?: string;

@@ -42,15 +42,15 @@ export function onAirAt(observations: readonly Observation[], events: readonly T
   let ok = 0;
   for (let hi = 0; hi < observations.length; hi++) {
     const o = observations[hi]!;
-    if (o.join) {
+    if (joinsTheBroadcast(o)) {
       attempts++;
-      if (o.join.ok) ok++;
+      if (o.join!.ok) ok++;
     }
     while (observations[lo]!.at < o.at - ON_AIR_WINDOW_MS) {
       const old = observations[lo++]!;
-      if (old.join) {
+      if (joinsTheBroadcast(old)) {
         attempts--;
-        if (old.join.ok) ok--;
+        if (old.join!.ok) ok--;
       }
     }
     if (o.at < since) continue;
@@ -64,4 +64,13 @@ export function onAirAt(observations: readonly Observation[], events: readonly T
   }
   if (mark !== undefined && mark >= since && (found === undefined || mark < found)) return mark;
   return found;
+}
+
+/**
+ * A join attempt on the broadcast itself: while the platform says live, or a failed probe that could
+ * not tell (state unknown). A good API answer saying "scheduled" is not a listener getting in, and
+ * must not dilute a join-error storm at the start.
+ */
+function joinsTheBroadcast(o: Observation): boolean {
+  return o.join !== undefined && (o.state === 'live' || o.state === 'unknown');
 }

@@ -10,7 +10,11 @@ export type RuleName = (typeof RULES)[number];
 /** What a detector sees. Everything is data; `now` is the only clock. */
 export interface DetectInput {
   target: Target;
-  /** Observations of the last `lookbackMs` (the longest window any rule of the target needs), oldest first. */
+  /**
+   * Observations of the last `lookbackMs` (the longest window any rule of the target needs), oldest
+   * first, plus the newest observation even when it is older than that: without it, "no data for
+   * ten minutes" looks the same as "never observed" and the outage rule would resolve.
+   */
   observations: readonly Observation[];
   /** The target's events in the same window and anything older the rules need (marks, schedules, claims), oldest first. */
   events: readonly TargetEvent[];

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { sourceConfigSchema } from '../sources/index.js';
+import { RulesConfig } from '../detect/rules.js';
 import { IntervalMs, ScheduleSchema, TargetId, TimeoutMs } from './common.js';
 
 const SourceConfigSchema = sourceConfigSchema();
@@ -13,6 +14,7 @@ export const TargetInput = Type.Object(
     intervalMs: Type.Optional(IntervalMs),
     timeoutMs: Type.Optional(TimeoutMs),
     schedule: Type.Optional(ScheduleSchema),
+    rules: Type.Optional(RulesConfig),
   },
   { additionalProperties: false, $id: 'TargetInput' },
 );
@@ -26,6 +28,7 @@ export const TargetPatch = Type.Object(
     intervalMs: Type.Optional(IntervalMs),
     timeoutMs: Type.Optional(TimeoutMs),
     schedule: Type.Optional(Type.Union([ScheduleSchema, Type.Null()])),
+    rules: Type.Optional(Type.Union([RulesConfig, Type.Null()])),
   },
   { additionalProperties: false, minProperties: 1, errorMessage: undefined },
 );

@@ -16,6 +16,12 @@ describe('on air', () => {
     ['exactly half succeed: on air', [o(0, 'live', false), o(5, 'live', true)], [], T + 5000],
     ['imported counts without joins', [o(0, 'live')], [], T],
     ['a program-start mark before the data says so', [o(0, 'scheduled', true), o(60, 'live', true)], [{ at: T + 30_000, type: 'mark', data: { kind: 'program-start' } }], T + 30_000],
+    [
+      'good answers while still scheduled are not joins: a storm at the start keeps it off air',
+      [o(0, 'scheduled', true), o(5, 'scheduled', true), o(10, 'scheduled', true), o(15, 'unknown', false), o(20, 'unknown', false), o(25, 'live', true)],
+      [],
+      undefined,
+    ],
     ['a note mark does not count', [o(0, 'scheduled', true)], [{ at: T, type: 'mark', data: { kind: 'note' } }], undefined],
   ];
   for (const [name, obs, events, expected] of cases) {
