@@ -11,6 +11,8 @@ export interface Alert {
   activeAt: number;
   firedAt?: number;
   resolvedAt?: number;
+  /** While firing: when the condition last went inactive (hysteresis: it must stay so for clearForMs). */
+  inactiveSince?: number;
   /** The condition that caused the latest transition (values, threshold, summary). */
   condition: Condition;
 }

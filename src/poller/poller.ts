@@ -58,6 +58,8 @@ export interface Poller {
   /** Stops scheduling, waits for probes in flight and drains the write buffer. */
   stop(): Promise<void>;
   stats(): { targets: number; inFlight: number; buffered: number };
+  /** Whether this poller holds (polls) the target now. */
+  holds(targetId: string): boolean;
 }
 
 interface Slot {
@@ -311,5 +313,6 @@ export function createPoller(opts: PollerOptions): Poller {
       log.info('poller stopped');
     },
     stats: () => ({ targets: slots.size, inFlight, buffered: buffer.size }),
+    holds: (targetId) => slots.has(targetId),
   };
 }

@@ -20,6 +20,8 @@ export interface Keys {
   allOf(targetId: string): string[];
   /** Hash id → target JSON. */
   targets(): string;
+  /** Hash `<target>|<rule>` → alert JSON. */
+  alerts(): string;
 }
 
 export function createKeys(prefix = ''): Keys {
@@ -33,6 +35,7 @@ export function createKeys(prefix = ''): Keys {
     lease: (id) => `${tag(id)}:lease`,
     allOf: (id) => [keys.obs(id), keys.late(id), keys.rollups(id), keys.events(id), keys.lease(id)],
     targets: () => `${prefix}sw:targets`,
+    alerts: () => `${prefix}sw:alerts`,
   };
   return Object.freeze(keys);
 }

@@ -6,6 +6,7 @@ import type { Observation, Rollup, Target, TargetEvent } from '../types.js';
 import { groupBatch, normalizeObservation } from './codec.js';
 import { computeRollup, MINUTE_MS, minutesToRecompute } from './rollup.js';
 import type { AppendItem, AppendResult, RangeOptions, Store } from './store.js';
+import type { Alert } from '../alerts/types.js';
 
 interface StoredEvent {
   id: string;
@@ -32,6 +33,7 @@ export class MemoryStore implements Store {
   readonly #targets = new Map<string, string>();
   readonly #data = new Map<string, TargetData>();
   readonly #leases = new Map<string, { owner: string; expires: number }>();
+  readonly #alerts = new Map<string, string>();
 
   constructor(opts: { log?: Logger } = {}) {
     this.#log = opts.log;
@@ -53,6 +55,7 @@ export class MemoryStore implements Store {
   async deleteTarget(id: string): Promise<boolean> {
     this.#data.delete(id);
     this.#leases.delete(id);
+    for (const key of [...this.#alerts.keys()]) if (key.startsWith(`${id}|`)) this.#alerts.delete(key);
     return this.#targets.delete(id);
   }
 
@@ -145,6 +148,14 @@ export class MemoryStore implements Store {
       out.push(event);
     }
     return out.sort((a, b) => a.at - b.at); // stable: equal `at` stay in insertion order
+  }
+
+  async putAlert(alert: Alert): Promise<void> {
+    this.#alerts.set(`${alert.targetId}|${alert.rule}`, JSON.stringify(alert));
+  }
+
+  async listAlerts(): Promise<Alert[]> {
+    return [...this.#alerts.values()].map((json) => JSON.parse(json) as Alert);
   }
 
   // One process holds the memory store, but several pollers in it (tests, embedders) still get the

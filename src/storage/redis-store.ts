@@ -20,6 +20,7 @@ import {
 import { createKeys, type Keys } from './keys.js';
 import { computeRollup, MINUTE_MS, minuteOf, minutesToRecompute } from './rollup.js';
 import type { AppendItem, AppendResult, RangeOptions, Store } from './store.js';
+import type { Alert } from '../alerts/types.js';
 
 export interface RedisStoreOptions {
   /** Built and owned by the caller: close() leaves it open. */
@@ -112,7 +113,10 @@ export class RedisStore implements Store {
 
   async deleteTarget(id: string): Promise<boolean> {
     // One DEL for all data keys is Cluster-safe: they share the target's hash tag.
-    const res = await exec(this.#redis.pipeline().hdel(this.#keys.targets(), id).del(...this.#keys.allOf(id)));
+    const alerts = Object.keys(await this.#redis.hgetall(this.#keys.alerts())).filter((f) => f.startsWith(`${id}|`));
+    const p = this.#redis.pipeline().hdel(this.#keys.targets(), id).del(...this.#keys.allOf(id));
+    if (alerts.length) p.hdel(this.#keys.alerts(), ...alerts);
+    const res = await exec(p);
     this.#newest.delete(id);
     return value<number>(res[0]) === 1;
   }
@@ -248,6 +252,15 @@ export class RedisStore implements Store {
     const entries = await this.#redis.xrange(this.#keys.events(targetId), '-', '+');
     const out = entries.map(([id, fields]) => decodeEvent(id, fields)).filter((e) => e.at >= from && e.at <= to);
     return out.sort((a, b) => a.at - b.at); // stable: equal `at` stay in insertion order
+  }
+
+  async putAlert(alert: Alert): Promise<void> {
+    await this.#redis.hset(this.#keys.alerts(), `${alert.targetId}|${alert.rule}`, JSON.stringify(alert));
+  }
+
+  async listAlerts(): Promise<Alert[]> {
+    const all = await this.#redis.hgetall(this.#keys.alerts());
+    return Object.values(all).map((json) => JSON.parse(json) as Alert);
   }
 
   async claimLeases(owner: string, targetIds: string[], ttlMs: number): Promise<string[]> {

@@ -1,3 +1,4 @@
+import type { Alert } from '../alerts/types.js';
 import type { Observation, Rollup, Target, TargetEvent } from '../types.js';
 
 export interface AppendItem {
@@ -57,6 +58,10 @@ export interface Store {
   claimLeases(owner: string, targetIds: string[], ttlMs: number): Promise<string[]>;
   /** Gives up `owner`'s leases (a clean shutdown hands targets over at once). */
   releaseLeases(owner: string, targetIds: string[]): Promise<void>;
+
+  /** The current alert of each (target, rule): written by the poller that owns the target, read by any API. */
+  putAlert(alert: Alert): Promise<void>;
+  listAlerts(): Promise<Alert[]>;
 
   /** Health for /readyz. */
   ping(): Promise<boolean>;

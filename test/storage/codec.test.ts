@@ -87,6 +87,7 @@ describe('keys', () => {
     const k = createKeys('sw1:');
     assert.deepEqual(k.allOf('big-space'), ['sw1:{t:big-space}:obs', 'sw1:{t:big-space}:obs:late', 'sw1:{t:big-space}:obs:1m', 'sw1:{t:big-space}:events', 'sw1:{t:big-space}:lease']);
     assert.equal(k.targets(), 'sw1:sw:targets');
+    assert.equal(k.alerts(), 'sw1:sw:alerts');
     assert.equal(createKeys().obs('a'), '{t:a}:obs');
   });
 });

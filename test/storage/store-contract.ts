@@ -248,6 +248,20 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       assert.deepEqual(await store.claimLeases('a', [], 300), []);
     });
 
+    scenario('alerts: one per (target, rule), overwritten by each write, removed with the target', async (store) => {
+      const cond = { rule: 'drop' as const, active: true, value: 41, threshold: 30, summary: 'drop 41 %' };
+      await store.putTarget(target('a1'));
+      await store.putAlert({ targetId: 'a1', rule: 'drop', state: 'pending', activeAt: T0, condition: cond });
+      await store.putAlert({ targetId: 'a1', rule: 'drop', state: 'firing', activeAt: T0, firedAt: T0 + 60_000, condition: cond });
+      await store.putAlert({ targetId: 'a2', rule: 'outage', state: 'firing', activeAt: T0, firedAt: T0, condition: { ...cond, rule: 'outage' } });
+      const all = (await store.listAlerts()).sort((a, b) => a.targetId.localeCompare(b.targetId));
+      assert.deepEqual(all.map((a) => `${a.targetId}|${a.rule}|${a.state}`), ['a1|drop|firing', 'a2|outage|firing']);
+      assert.equal(all[0]!.firedAt, T0 + 60_000);
+      assert.deepEqual(all[0]!.condition, cond);
+      await store.deleteTarget('a1');
+      assert.deepEqual((await store.listAlerts()).map((a) => a.targetId), ['a2']);
+    });
+
     scenario('append rejects a time that cannot be an observation instant', async (store) => {
       for (const at of [0, -5, 1.5, Number.NaN]) {
         await assert.rejects(store.append([{ targetId: 'bad', obs: obs(at, 1) }]), RangeError);

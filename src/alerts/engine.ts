@@ -1,0 +1,211 @@
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { runDetectors } from '../detect/index.js';
+import { effectiveRules, lookbackMs, type RulesConfig } from '../detect/rules.js';
+import type { Condition, RuleSettings } from '../detect/types.js';
+import type { Store } from '../storage/store.js';
+import type { Observation, Target, TargetEvent } from '../types.js';
+import { step } from './lifecycle.js';
+import type { Alert, Transition } from './types.js';
+
+export interface AlertEngineOptions {
+  store: Store;
+  log: Logger;
+  registry: Registry;
+  /** Hears every transition (the notification dispatcher); must not block. */
+  notify?: (t: Transition) => void;
+  /** Whether this process still polls the target (leases): a target another poller took over is not "no data". */
+  holds?: (targetId: string) => boolean;
+  now?: () => number;
+  /** Every target is also evaluated this often without new observations (no data, a delay growing). */
+  tickMs?: number;
+  /** The in-memory window is re-read from the store this often, so imported observations count. */
+  reloadMs?: number;
+  /** Marks, claims and schedules come from the API, possibly another process: re-read this often. */
+  eventsMaxAgeMs?: number;
+  /**
+   * Hysteresis floor: a firing alert resolves only after its condition has been inactive at least
+   * this long (or the rule's `forMs`, if longer), so one good probe in a failure storm does not
+   * resolve an outage that refires three probes later. Default 30 s.
+   */
+  minClearForMs?: number;
+}
+
+export interface AlertEngine {
+  /** Called by the poller for every observation it records; evaluation follows at once. */
+  observe(target: Target, obs: Observation): void;
+  /** Evaluates one target now (also what observe and the tick do); resolves with its transitions. */
+  evaluate(targetId: string): Promise<Transition[]>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface TargetState {
+  target: Target;
+  window: Observation[];
+  loadedAt: number;
+  events: TargetEvent[];
+  eventsAt: number;
+  running: Promise<Transition[]> | undefined;
+  again: boolean;
+}
+
+/**
+ * The owner of a target runs its detectors (DESIGN.md "Processes and scale"): after each
+ * observation, and on a tick, the detectors see the recent window, the lifecycle turns conditions
+ * into alerts, and every transition goes to the target's event stream (so the timeline is the alert
+ * history), to the store's current-alert table, to metrics and to the notifiers.
+ */
+export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
+  const { store, log } = opts;
+  const now = opts.now ?? Date.now;
+  const reloadMs = opts.reloadMs ?? 60_000;
+  const eventsMaxAgeMs = opts.eventsMaxAgeMs ?? 2_000;
+  const minClearForMs = opts.minClearForMs ?? 30_000;
+  const registers = [opts.registry];
+  const firing = new Gauge({ name: 'spacewatch_alerts_firing', help: 'Alerts firing now (1) by target and rule', labelNames: ['target', 'rule'], registers });
+  const transitions = new Counter({ name: 'spacewatch_alert_transitions_total', help: 'Alert lifecycle transitions by rule and new state', labelNames: ['rule', 'to'], registers });
+  const detectorErrors = new Counter({ name: 'spacewatch_detector_errors_total', help: 'Detector evaluations that threw (a bug)', labelNames: ['target'], registers });
+
+  const targets = new Map<string, TargetState>();
+  const alerts = new Map<string, Alert>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function evaluateNow(state: TargetState): Promise<Transition[]> {
+    const { target } = state;
+    const t = now();
+    const rules: RuleSettings = effectiveRules(target.rules as RulesConfig | undefined);
+    const lookback = lookbackMs(rules, target.intervalMs);
+    if (t - state.loadedAt > reloadMs) {
+      state.window = await store.range(target.id, t - lookback, t);
+      if (state.window.length === 0) {
+        const newest = await store.latest(target.id);
+        if (newest) state.window = [newest];
+      }
+      state.loadedAt = t;
+    }
+    const from = t - lookback;
+    // The newest observation always stays, however old: "no data for 10 minutes" must not turn into
+    // "never observed" (which no rule fires on) once it leaves the window.
+    let cut = 0;
+    while (cut < state.window.length - 1 && state.window[cut]!.at < from) cut++;
+    if (cut) state.window.splice(0, cut);
+    if (t - state.eventsAt > eventsMaxAgeMs) {
+      state.events = await store.events(target.id, 0, t);
+      state.eventsAt = t;
+    }
+
+    let conditions: Condition[];
+    try {
+      conditions = runDetectors({ target, observations: state.window, events: state.events, rules, now: t });
+    } catch (err) {
+      detectorErrors.inc({ target: target.id });
+      log.error({ err, target: target.id }, 'a detector threw; alerts for this target are not evaluated');
+      return [];
+    }
+
+    const out: Transition[] = [];
+    for (const cond of conditions) {
+      const key = `${target.id}|${cond.rule}`;
+      const forMs = rules[cond.rule].forMs;
+      const r = step(alerts.get(key), cond, target.id, t, { forMs, clearForMs: Math.max(forMs, minClearForMs) });
+      if (!r.alert) continue;
+      alerts.set(key, r.alert);
+      if (r.transition) out.push(r.transition);
+    }
+    for (const tr of out) await record(tr);
+    return out;
+  }
+
+  async function record(tr: Transition): Promise<void> {
+    const { alert } = tr;
+    const c = alert.condition;
+    transitions.inc({ rule: alert.rule, to: tr.to });
+    if (tr.to === 'firing') firing.set({ target: alert.targetId, rule: alert.rule }, 1);
+    else if (tr.to === 'resolved') firing.set({ target: alert.targetId, rule: alert.rule }, 0);
+    log.info({ target: alert.targetId, rule: alert.rule, from: tr.from, to: tr.to, value: c.value }, `alert ${tr.to}: ${c.summary}`);
+    const at = tr.to === 'firing' ? alert.firedAt! : tr.to === 'resolved' ? alert.resolvedAt! : alert.activeAt;
+    try {
+      await store.appendEvent(alert.targetId, {
+        at,
+        type: `alert-${tr.to}`,
+        data: { rule: alert.rule, from: tr.from, value: c.value, threshold: c.threshold, summary: c.summary, ...(c.details ? { details: c.details } : {}) },
+      });
+      await store.putAlert(alert);
+    } catch (err) {
+      log.error({ err, target: alert.targetId, rule: alert.rule }, 'cannot record an alert transition');
+    }
+    opts.notify?.(tr);
+  }
+
+  /** One evaluation at a time per target; an observation arriving meanwhile asks for one more. */
+  function schedule(state: TargetState): Promise<Transition[]> {
+    if (state.running) {
+      state.again = true;
+      return state.running;
+    }
+    state.running = evaluateNow(state)
+      .catch((err: unknown) => {
+        log.error({ err, target: state.target.id }, 'alert evaluation failed');
+        return [] as Transition[];
+      })
+      .finally(() => {
+        state.running = undefined;
+        if (state.again && !stopped) {
+          state.again = false;
+          void schedule(state);
+        }
+      });
+    return state.running;
+  }
+
+  function tick(): void {
+    for (const [id, state] of targets) {
+      if (opts.holds && !opts.holds(id)) {
+        targets.delete(id);
+        continue;
+      }
+      void schedule(state);
+    }
+  }
+
+  return {
+    observe(target, obs) {
+      if (stopped) return;
+      let state = targets.get(target.id);
+      if (!state) {
+        state = { target, window: [], loadedAt: -Infinity, events: [], eventsAt: -Infinity, running: undefined, again: false };
+        targets.set(target.id, state);
+      }
+      state.target = target;
+      const w = state.window;
+      // Keep the window sorted: the poller's observations arrive in order, so this is a push.
+      let i = w.length;
+      while (i > 0 && w[i - 1]!.at > obs.at) i--;
+      if (w[i - 1]?.at !== obs.at) w.splice(i, 0, obs);
+      void schedule(state);
+    },
+    async evaluate(targetId) {
+      const state = targets.get(targetId);
+      return state ? schedule(state) : [];
+    },
+    async start() {
+      for (const a of await store.listAlerts()) {
+        alerts.set(`${a.targetId}|${a.rule}`, a);
+        if (a.state !== 'firing') continue;
+        firing.set({ target: a.targetId, rule: a.rule }, 1);
+        // Not news (notifiers that message people ignore it), but Alertmanager must keep hearing of a
+        // firing alert or it resolves it on its own after resolve_timeout.
+        opts.notify?.({ alert: a, from: 'firing', to: 'firing' });
+      }
+      timer = setInterval(tick, opts.tickMs ?? 5_000);
+      timer.unref();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.allSettled([...targets.values()].map((s) => s.running));
+    },
+  };
+}

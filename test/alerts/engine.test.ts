@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createAlertEngine } from '../../src/alerts/engine.js';
+import type { Transition } from '../../src/alerts/types.js';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import type { Observation, Target } from '../../src/types.js';
+
+// The engine with real detectors, the real lifecycle and a real store, on an injected clock: each
+// observation is evaluated at once, transitions land in the event stream and the alert table, the
+// metric follows, and the notifier hears firing and resolved.
+
+const T0 = Date.UTC(2024, 7, 13, 0, 0, 0);
+
+function setup(rules: Target['rules']) {
+  let clock = T0;
+  const store = new MemoryStore();
+  const registry = new Registry();
+  const heard: Transition[] = [];
+  const engine = createAlertEngine({ store, log: pino({ level: 'silent' }), registry, now: () => clock, notify: (t) => heard.push(t), minClearForMs: 10_000, tickMs: 60_000 });
+  const target: Target = { id: 'sp', name: 'sp', source: { kind: 'x-space' }, intervalMs: 1_000, rules };
+  return {
+    store,
+    registry,
+    heard,
+    engine,
+    target,
+    set: (ms: number) => (clock = T0 + ms),
+    async feed(ms: number, ok: boolean, listeners = 1000) {
+      clock = T0 + ms;
+      const obs: Observation = { at: clock, state: 'live', listeners, join: ok ? { ok: true, ms: 80 } : { ok: false, ms: 5, error: 'http_5xx' } };
+      await store.append([{ targetId: 'sp', obs }]);
+      engine.observe(target, obs);
+      return engine.evaluate('sp');
+    },
+  };
+}
+
+describe('alert engine', () => {
+  test('join failures: pending → firing after for → resolved after the hysteresis, all recorded and notified', async () => {
+    const s = setup({ join_failures: { rate: 0.5, windowMs: 5_000, minAttempts: 3, forMs: 3_000 } });
+    await s.engine.start();
+    for (let i = 0; i < 5; i++) await s.feed(i * 1000, true);
+    const log: string[] = [];
+    const jf = (ts: Transition[]) => ts.filter((t) => t.alert.rule === 'join_failures');
+    for (let i = 5; i < 15; i++) for (const t of jf(await s.feed(i * 1000, false))) log.push(`${i}:${t.from}→${t.to}`);
+    for (let i = 15; i < 40; i++) for (const t of jf(await s.feed(i * 1000, true))) log.push(`${i}:${t.from}→${t.to}`);
+    // 5 s window, ≥ 50 % failed: true from the 3rd failure of 5 (at 7 s: 3/5); fires 3 s later;
+    // clears when the share falls below half (at 18 s) and resolves 10 s after that.
+    assert.deepEqual(log, ['7:inactive→pending', '10:pending→firing', '28:firing→resolved']);
+
+    const events = (await s.store.events('sp', 0, T0 + 60_000)).filter((e) => e.type.startsWith('alert-') && e.data?.rule === 'join_failures');
+    assert.deepEqual(events.map((e) => [e.type, e.at - T0]), [['alert-pending', 7_000], ['alert-firing', 10_000], ['alert-resolved', 28_000]]);
+    assert.equal(events[1]!.data!.rule, 'join_failures');
+    assert.equal(typeof events[1]!.data!.value, 'number');
+    assert.match(String(events[1]!.data!.summary), /fail/i);
+
+    const alert = (await s.store.listAlerts()).find((a) => a.rule === 'join_failures');
+    assert.deepEqual([alert!.rule, alert!.state, alert!.firedAt! - T0, alert!.resolvedAt! - T0], ['join_failures', 'resolved', 10_000, 28_000]);
+    assert.deepEqual(jf(s.heard).map((t) => t.to), ['pending', 'firing', 'resolved']);
+    const metric = (await s.registry.getSingleMetric('spacewatch_alerts_firing')!.get()).values.find((v) => v.labels.rule === 'join_failures');
+    assert.equal(metric?.value, 0);
+    await s.engine.stop();
+  });
+
+  test('a firing alert survives a restart of the engine: not fired again, only refreshed for Alertmanager', async () => {
+    const s = setup({ join_failures: { rate: 0.5, windowMs: 5_000, minAttempts: 3, forMs: 0 } });
+    await s.engine.start();
+    const jfTo = () => s.heard.filter((t) => t.alert.rule === 'join_failures').map((t) => `${t.from}→${t.to}`);
+    for (let i = 0; i < 4; i++) await s.feed(i * 1000, false);
+    assert.deepEqual(jfTo(), ['inactive→firing']);
+    await s.engine.stop();
+
+    const again = createAlertEngine({ store: s.store, log: pino({ level: 'silent' }), registry: new Registry(), now: () => T0 + 5_000, notify: (t) => s.heard.push(t), tickMs: 60_000 });
+    await again.start();
+    const obs: Observation = { at: T0 + 5_000, state: 'live', listeners: 1, join: { ok: false, ms: 5, error: 'timeout' } };
+    await s.store.append([{ targetId: 'sp', obs }]);
+    again.observe(s.target, obs);
+    assert.deepEqual((await again.evaluate('sp')).filter((t) => t.alert.rule === 'join_failures'), []);
+    assert.deepEqual(jfTo(), ['inactive→firing', 'firing→firing']);
+    await again.stop();
+  });
+
+  test('no data: the newest observation stays in view however old, so the outage does not resolve itself', async () => {
+    const s = setup({ outage: { noDataMs: 30_000 } });
+    await s.engine.start();
+    await s.feed(0, true);
+    for (const ms of [40_000, 400_000, 4_000_000]) {
+      s.set(ms);
+      await s.engine.evaluate('sp');
+    }
+    const outage = (await s.store.listAlerts()).find((a) => a.rule === 'outage');
+    assert.equal(outage?.state, 'firing');
+    assert.equal(s.heard.filter((t) => t.alert.rule === 'outage').map((t) => t.to).join(','), 'firing');
+    await s.engine.stop();
+  });
+});
