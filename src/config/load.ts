@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { checker } from '../validation.js';
+import { notifierNames } from '../alerts/notifiers/index.js';
 import { toMs } from '../schemas/common.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -60,7 +61,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = {}
 /** Validates a parsed document plus environment overrides; throws ConfigError naming the field. */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv, label: string): Readonly<Config> {
   if (raw === null || raw === undefined) raw = {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${label}: (root): must be a mapping of sections (server, storage, poller, log, targets, notifiers)`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${label}: (root): must be a mapping of sections (server, storage, poller, alerts, log, targets, notifiers)`);
   const doc = structuredClone(raw) as Record<string, any>;
   const applied: string[] = [];
   for (const o of ENV_OVERRIDES) {
@@ -81,8 +82,13 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv, label: string)
   return deepFreeze(config);
 }
 
-/** Rules a schema cannot say: unique ids, a schedule that ends after it starts. */
+/** Rules a schema cannot say: unique ids and names, a schedule that ends after it starts. */
 function checkSemantics(config: Config, label: string): void {
+  try {
+    notifierNames(config.notifiers);
+  } catch (err) {
+    throw new ConfigError(`${label}: ${(err as Error).message}`);
+  }
   const seen = new Map<string, number>();
   config.targets.forEach((t, i) => {
     const first = seen.get(t.id);

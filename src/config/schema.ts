@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { notifierConfigSchema, type AnyNotifierConfig } from '../alerts/notifiers/index.js';
 import { HttpUrl, IntervalMs, TimeoutMs } from '../schemas/common.js';
 import { TargetInput } from '../schemas/target.js';
 
@@ -18,6 +19,8 @@ export const ServerConfig = Type.Object(
     port: { ...Port, default: 8080 },
     /** Bearer token required on write endpoints; prefer the SPACEWATCH_TOKEN environment variable. */
     token: Type.Optional(Type.String({ minLength: 16, errorMessage: 'must be at least 16 characters' })),
+    /** Where people reach this spacewatch: links in notifications, Alertmanager's generatorURL. */
+    publicUrl: Type.Optional(HttpUrl('Base URL people use to reach spacewatch (links in notifications)')),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024, default: 16 * 1024 * 1024 }),
     importMaxRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 200_000 }),
   },
@@ -56,25 +59,12 @@ export const PollerConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-const NotifierBase = {
-  name: Type.Optional(Type.String({ minLength: 1 })),
-  url: HttpUrl(),
-};
-
-export const NotifierConfig = Type.Unsafe<
-  | { kind: 'webhook'; name?: string; url: string; secret?: string }
-  | { kind: 'slack'; name?: string; url: string }
-  | { kind: 'alertmanager'; name?: string; url: string }
->({
-  type: 'object',
-  required: ['kind'],
-  discriminator: { propertyName: 'kind' },
-  oneOf: [
-    Type.Object({ kind: Type.Literal('webhook'), ...NotifierBase, secret: Type.Optional(Type.String({ minLength: 8 })) }, { additionalProperties: false }),
-    Type.Object({ kind: Type.Literal('slack'), ...NotifierBase }, { additionalProperties: false }),
-    Type.Object({ kind: Type.Literal('alertmanager'), ...NotifierBase }, { additionalProperties: false }),
-  ],
-});
+/**
+ * One `notifiers[]` entry: a union over the notifier registry (src/alerts/notifiers/index.ts), each
+ * kind's fields declared beside its code, so an unknown kind is answered with the known ones.
+ */
+export const NotifierConfig = notifierConfigSchema();
+export type NotifierConfig = AnyNotifierConfig;
 
 export const ConfigSchema = Type.Object(
   {
@@ -82,6 +72,15 @@ export const ConfigSchema = Type.Object(
     storage: StorageConfig,
     poller: PollerConfig,
     log: Type.Object({ level: { ...LogLevel, default: 'info' } }, { additionalProperties: false, default: {} }),
+    alerts: Type.Object(
+      {
+        /** A firing alert resolves only after its condition has been clear this long (or the rule's forMs, if longer). */
+        minClearForMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 30_000, errorMessage: 'must be an integer number of milliseconds between 0 and 86400000' }),
+        /** Targets are also evaluated this often without new observations (no data, a growing delay). */
+        evaluateEveryMs: Type.Integer({ minimum: 250, maximum: 600_000, default: 5_000, errorMessage: 'must be an integer number of milliseconds between 250 and 600000' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Which parts this process runs: the API, the poller, or both. */
     role: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('poller')], {
       default: 'all',

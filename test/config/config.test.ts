@@ -18,10 +18,17 @@ const EXPECTED: Record<string, string> = {
   'invalid-interval.yml': 'targets[0].intervalMs: must be an integer number of milliseconds between 250 and 86400000',
   'invalid-log-level.yml': 'log.level: must be one of fatal, error, warn, info, debug, trace, silent',
   'invalid-missing-space-id.yml': 'targets[0].source.spaceId: is required',
+  'invalid-notifier-duplicate-name.yml': 'notifiers[1].name: duplicate name "newsroom" (also notifiers[0])',
+  'invalid-notifier-header.yml': 'notifiers[0].headers: header names must be HTTP tokens (letters, digits and !#$%&\'*+.^_`|~-)',
   'invalid-notifier-kind.yml': 'notifiers[0].kind: must be one of webhook, slack, alertmanager',
+  'invalid-notifier-label.yml': 'notifiers[0].labels: label names must match [a-zA-Z_][a-zA-Z0-9_]*',
+  'invalid-notifier-name.yml': 'notifiers[0].name: must be 1–64 characters of A-Z, a-z, 0-9, ".", "-" and "_", starting with a letter or digit',
+  'invalid-notifier-repeat-interval.yml': 'notifiers[0].repeatIntervalMs: must be an integer number of milliseconds between 1000 and 3600000',
+  'invalid-notifier-secret.yml': 'notifiers[0].secret: must be at least 16 characters',
+  'invalid-notifier-slack-secret.yml': 'notifiers[0].secret: is not a known field',
   'invalid-port.yml': 'server.port: must be an integer port number 0–65535',
   'invalid-redis-url.yml': 'storage.redisUrl: must be a redis:// or rediss:// URL',
-  'invalid-root.yml': '(root): must be a mapping of sections (server, storage, poller, log, targets, notifiers)',
+  'invalid-root.yml': '(root): must be a mapping of sections (server, storage, poller, alerts, log, targets, notifiers)',
   'invalid-schedule-order.yml': 'targets[0].schedule.end: must be after schedule.start',
   'invalid-schedule.yml': 'targets[0].schedule.start: must be an ISO-8601 date-time or epoch milliseconds',
   // The list is the registry's: every registered source kind, in registration order.
@@ -106,6 +113,17 @@ describe('defaults and freezing', () => {
   test('the shipped example config is valid', () => {
     const { config } = loadConfig('spacewatch.example.yaml', {});
     assert.deepEqual([...new Set(config.targets.map((t) => t.source.kind))].sort(), ['hls', 'icecast', 'json', 'twitch', 'x-space', 'youtube']);
+  });
+});
+
+describe('notifiers', () => {
+  test('every kind with every field parses', () => {
+    const notifiers = [
+      { kind: 'webhook', name: 'hook', url: 'https://hooks.example.com/spacewatch', secret: 'x'.repeat(32), headers: { Authorization: 'Bearer t' }, timeoutMs: 5000 },
+      { kind: 'slack', name: 'ops', url: 'https://hooks.slack.com/services/T000/B000/XXXX' },
+      { kind: 'alertmanager', url: 'http://alertmanager:9093', repeatIntervalMs: 30000, labels: { env: 'prod' }, headers: { 'X-Scope-OrgID': 'radio' } },
+    ];
+    assert.deepEqual(parseConfig({ notifiers }, {}, 'f').notifiers, notifiers);
   });
 });
 
