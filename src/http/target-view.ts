@@ -1,5 +1,7 @@
 import { SpacewatchError } from '../errors.js';
 import { toIso, type Instant } from '../schemas/common.js';
+import type { TargetStatus } from '../status/status.js';
+import { toStatusView } from '../status/view.js';
 import type { Schedule, Target } from '../types.js';
 import { instantMs } from './instant.js';
 import type { TargetView } from './schemas/target.js';
@@ -17,7 +19,8 @@ export function normaliseSchedule(schedule: { start: Instant; end?: Instant }, f
 // response contract always carries them.
 const EPOCH = new Date(0).toISOString();
 
-export function toTargetView(t: Target): TargetView {
+/** The target as the API returns it; with its status on reads. */
+export function toTargetView(t: Target, status?: TargetStatus): TargetView {
   return {
     id: t.id,
     name: t.name,
@@ -28,5 +31,6 @@ export function toTargetView(t: Target): TargetView {
     origin: t.origin ?? 'api',
     createdAt: t.createdAt ?? t.updatedAt ?? EPOCH,
     updatedAt: t.updatedAt ?? t.createdAt ?? EPOCH,
+    ...(status ? { status: toStatusView(status) } : {}),
   };
 }

@@ -71,15 +71,21 @@ test('GET /docs/json: OpenAPI with every path, tags, bearer on writes, the error
   );
   assert.deepEqual(ops.map((o) => o.key).sort(), [
     'DELETE /api/v1/targets/{id}',
+    'GET /api/v1/alerts',
     'GET /api/v1/targets',
     'GET /api/v1/targets/{id}',
+    'GET /api/v1/targets/{id}/claims',
     'GET /api/v1/targets/{id}/latest',
     'GET /api/v1/targets/{id}/series',
+    'GET /api/v1/targets/{id}/status',
+    'GET /api/v1/targets/{id}/timeline',
     'GET /healthz',
     'GET /metrics',
     'GET /readyz',
     'PATCH /api/v1/targets/{id}',
     'POST /api/v1/targets',
+    'POST /api/v1/targets/{id}/claims',
+    'POST /api/v1/targets/{id}/marks',
     'POST /api/v1/targets/{id}/observations',
   ]);
   for (const { key, op } of ops) {

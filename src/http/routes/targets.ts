@@ -6,9 +6,17 @@ import type { SourceConfig, Target } from '../../types.js';
 import type { FastifyInstance } from 'fastify';
 import { BEARER, withErrors } from '../schemas/error.js';
 import { TargetList, TargetParams } from '../schemas/target.js';
+import { loadStatus, STATUS_WINDOW_MS } from '../../status/load.js';
+import { toStatusView } from '../../status/view.js';
+import { StatusView } from '../schemas/status.js';
 import { normaliseSchedule, toTargetView } from '../target-view.js';
 
 const TargetRef = Type.Ref('Target');
+
+const STATUS_DOC =
+  '`status` is computed at read time from all the target\'s events and its last ' +
+  `${STATUS_WINDOW_MS / 60_000} minutes of observations (plus, when the broadcast went on air earlier, the stretch where it did): ` +
+  'scheduled, delayed (with the running `delayMs`), on-air (with the final `delayMs`), degraded, off-air or ended, and the `reason`.';
 
 /** 404 unless the target exists. */
 export async function loadTarget(app: FastifyInstance, id: string): Promise<Target> {
@@ -70,17 +78,31 @@ const targets: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/targets',
-    { schema: { tags: ['targets'], summary: 'List targets, by id', response: withErrors({ 200: TargetList }) } },
+    { schema: { tags: ['targets'], summary: 'List targets, by id, each with its status', description: STATUS_DOC, response: withErrors({ 200: TargetList }) } },
     async () => {
       const all = await app.store.listTargets();
-      return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toTargetView);
+      const now = Date.now();
+      const statuses = await Promise.all(all.map((t) => loadStatus(app.store, t, now)));
+      return all.map((t, i) => toTargetView(t, statuses[i])).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   );
 
   app.get(
     '/targets/:id',
-    { schema: { tags: ['targets'], summary: 'One target', params: TargetParams, response: withErrors({ 200: TargetRef }) } },
-    async (request) => toTargetView(await loadTarget(app, request.params.id)),
+    { schema: { tags: ['targets'], summary: 'One target, with its status', description: STATUS_DOC, params: TargetParams, response: withErrors({ 200: TargetRef }) } },
+    async (request) => {
+      const target = await loadTarget(app, request.params.id);
+      return toTargetView(target, await loadStatus(app.store, target, Date.now()));
+    },
+  );
+
+  app.get(
+    '/targets/:id/status',
+    { schema: { tags: ['targets'], summary: 'A target\'s status alone', description: STATUS_DOC, params: TargetParams, response: withErrors({ 200: StatusView }) } },
+    async (request) => {
+      const target = await loadTarget(app, request.params.id);
+      return toStatusView(await loadStatus(app.store, target, Date.now()));
+    },
   );
 
   app.patch(

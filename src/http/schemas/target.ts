@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TargetId } from '../../schemas/common.js';
+import { StatusView } from './status.js';
 
 // Request bodies reuse TargetInput/TargetPatch from src/schemas/target.ts (one schema for config and
 // API). What is defined here is the HTTP-only part: path params and the response shape.
@@ -22,6 +23,8 @@ export const TargetView = Type.Object(
     origin: Type.Union([Type.Literal('config'), Type.Literal('api')]),
     createdAt: IsoTime,
     updatedAt: IsoTime,
+    // Only on reads (GET /targets, GET /targets/:id): it is computed from the data at that moment.
+    status: Type.Optional(StatusView),
   },
   { $id: 'Target' },
 );
