@@ -3,6 +3,10 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from './config/schema.js';
+import { Agent } from 'undici';
+import { createDispatcher } from './alerts/dispatcher.js';
+import { createAlertEngine } from './alerts/engine.js';
+import { createNotifiers } from './alerts/notifiers/index.js';
 import { buildApp } from './http/app.js';
 import { createPoller, type Poller } from './poller/poller.js';
 import { loadScenario } from './simulator/scenario.js';
@@ -70,6 +74,28 @@ export async function run(opts: RunOptions): Promise<Running> {
 
     let poller: Poller | undefined;
     if (config.role !== 'api') {
+      // The owner of a target runs its detectors: the engine hears every observation this poller records.
+      // Notifications get their own small pool: a slow receiver never takes the poller's connections.
+      const notifyPool = new Agent({ connections: 8, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+      closers.push(() => notifyPool.close());
+      const notifications = createDispatcher({
+        notifiers: createNotifiers(config.notifiers, { dispatcher: notifyPool, log: log.child({ component: 'notifications' }) }),
+        log: log.child({ component: 'notifications' }),
+        registry,
+        ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+      });
+      closers.push(() => notifications.close());
+      const engine = createAlertEngine({
+        store,
+        log: log.child({ component: 'alerts' }),
+        registry,
+        notify: notifications.notify,
+        holds: (id) => poller?.holds(id) ?? false,
+        minClearForMs: config.alerts.minClearForMs,
+        tickMs: config.alerts.evaluateEveryMs,
+      });
+      await engine.start();
+      closers.push(() => engine.stop());
       poller = createPoller({
         store,
         sources,
@@ -78,6 +104,7 @@ export async function run(opts: RunOptions): Promise<Running> {
         settings: config.poller,
         leaseTtlMs: config.poller.leaseTtlMs,
         env,
+        onObservation: (target, obs) => engine.observe(target, obs),
       });
       await poller.start();
       const p = poller;
@@ -168,6 +195,7 @@ export async function applyConfigTargets(
       intervalMs: t.intervalMs ?? defaultIntervalMs,
       ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
       ...(t.schedule ? { schedule: { start: iso(t.schedule.start), ...(t.schedule.end !== undefined ? { end: iso(t.schedule.end) } : {}) } } : {}),
+      ...(t.rules ? { rules: t.rules as Target['rules'] } : {}),
       origin: 'config',
       createdAt: prev?.createdAt ?? nowIso,
       updatedAt: nowIso,
