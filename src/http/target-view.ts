@@ -28,6 +28,7 @@ export function toTargetView(t: Target, status?: TargetStatus): TargetView {
     intervalMs: t.intervalMs,
     ...(t.timeoutMs === undefined ? {} : { timeoutMs: t.timeoutMs }),
     ...(t.schedule ? { schedule: t.schedule } : {}),
+    ...(t.rules ? { rules: t.rules } : {}),
     origin: t.origin ?? 'api',
     createdAt: t.createdAt ?? t.updatedAt ?? EPOCH,
     updatedAt: t.updatedAt ?? t.createdAt ?? EPOCH,

@@ -125,3 +125,23 @@ test('onTargetsChanged hears every change, and its failure does not fail the req
   await createTarget(app, 'boom');
   assert.deepEqual(heard, ['a', 'a', 'a', 'boom']);
 });
+
+test('alert rule overrides round-trip through the API; a bad one is a 400 naming the field and unit', async (t) => {
+  const app = await build(t);
+  const create = await app.inject({
+    method: 'POST',
+    url: '/api/v1/targets',
+    payload: { id: 'ruled', source: { kind: 'x-space', spaceId: 'abc' }, rules: { drop: { percent: 20 }, silence: { enabled: false } } },
+  });
+  assert.equal(create.statusCode, 201, create.body);
+  assert.deepEqual(create.json().rules, { drop: { percent: 20 }, silence: { enabled: false } });
+  const patched = await app.inject({ method: 'PATCH', url: '/api/v1/targets/ruled', payload: { rules: { delay: { graceMs: 300000 } } } });
+  assert.deepEqual(patched.json().rules, { delay: { graceMs: 300000 } });
+  assert.deepEqual((await app.inject({ url: '/api/v1/targets/ruled' })).json().rules, { delay: { graceMs: 300000 } });
+  const cleared = await app.inject({ method: 'PATCH', url: '/api/v1/targets/ruled', payload: { rules: null } });
+  assert.equal(cleared.json().rules, undefined);
+  const bad = await app.inject({ method: 'PATCH', url: '/api/v1/targets/ruled', payload: { rules: { drop: { percent: 300 } } } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().code, 'SW_VALIDATION');
+  assert.match(bad.json().message, /^body\.rules\.drop\.percent: must be a percentage between 1 and 100$/);
+});

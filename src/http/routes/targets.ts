@@ -65,6 +65,7 @@ const targets: FastifyPluginAsyncTypebox = async (app) => {
         intervalMs: input.intervalMs ?? app.settings.defaultIntervalMs,
         ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
         ...(schedule ? { schedule } : {}),
+        ...(input.rules ? { rules: input.rules as Target['rules'] } : {}),
         origin: 'api',
         createdAt: now,
         updatedAt: now,
@@ -128,6 +129,8 @@ const targets: FastifyPluginAsyncTypebox = async (app) => {
       if (patch.source !== undefined) next.source = patch.source;
       if (patch.intervalMs !== undefined) next.intervalMs = patch.intervalMs;
       if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
+      if (patch.rules === null) delete next.rules;
+      else if (patch.rules !== undefined) next.rules = patch.rules as Target['rules'];
       if (patch.schedule === null) delete next.schedule;
       else if (patch.schedule !== undefined) next.schedule = normaliseSchedule(patch.schedule, 'body.schedule');
       await app.store.putTarget(next);

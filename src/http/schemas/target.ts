@@ -20,6 +20,7 @@ export const TargetView = Type.Object(
     intervalMs: Type.Integer(),
     timeoutMs: Type.Optional(Type.Integer()),
     schedule: Type.Optional(Type.Object({ start: IsoTime, end: Type.Optional(IsoTime) })),
+    rules: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean()])), { description: 'Overrides of the alert rules (see README "Alerts")' })),
     origin: Type.Union([Type.Literal('config'), Type.Literal('api')]),
     createdAt: IsoTime,
     updatedAt: IsoTime,
