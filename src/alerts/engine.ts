@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { claimsOf } from '../claims/claim.js';
+import { toleranceMs } from '../claims/verdict.js';
 import { runDetectors } from '../detect/index.js';
 import { effectiveRules, lookbackMs, type RulesConfig } from '../detect/rules.js';
 import type { Condition, RuleSettings } from '../detect/types.js';
@@ -48,6 +50,8 @@ interface TargetState {
   eventsAt: number;
   running: Promise<Transition[]> | undefined;
   again: boolean;
+  /** Rows around the newest listeners claim, when its instant is older than the window (claim_gap). */
+  claimRows: { key: string; rows: Observation[] } | undefined;
 }
 
 /**
@@ -96,9 +100,10 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
       state.eventsAt = t;
     }
 
+    const observations = await withClaimContext(state, from, t);
     let conditions: Condition[];
     try {
-      conditions = runDetectors({ target, observations: state.window, events: state.events, rules, now: t });
+      conditions = runDetectors({ target, observations, events: state.events, rules, now: t });
     } catch (err) {
       detectorErrors.inc({ target: target.id });
       log.error({ err, target: target.id }, 'a detector threw; alerts for this target are not evaluated');
@@ -116,6 +121,29 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
     }
     for (const tr of out) await record(tr);
     return out;
+  }
+
+  /**
+   * claim_gap judges the newest listeners claim against the counts within the claims tolerance of its
+   * instant. A claim about an instant older than the window (posted late, or the window moved on)
+   * would otherwise find no measurement and the alert would resolve on its own: read those rows from
+   * the store (once per claim) and hand them to the detectors beside the window.
+   */
+  async function withClaimContext(state: TargetState, from: number, t: number): Promise<Observation[]> {
+    let newest: { at: number; key: string } | undefined;
+    for (const c of claimsOf(state.events)) {
+      if (c.metric === 'listeners' && c.at <= t && (!newest || c.at >= newest.at)) newest = { at: c.at, key: `${c.at}:${c.value}:${c.claimant}` };
+    }
+    const tol = newest && toleranceMs(state.target.intervalMs);
+    if (!newest || tol === undefined || newest.at + tol >= from) {
+      state.claimRows = undefined;
+      return state.window;
+    }
+    if (state.claimRows?.key !== newest.key) {
+      state.claimRows = { key: newest.key, rows: await store.range(state.target.id, newest.at - tol, newest.at + tol) };
+    }
+    const rows = state.claimRows.rows;
+    return rows.length === 0 ? state.window : [...rows.filter((r) => r.at < (state.window[0]?.at ?? Infinity)), ...state.window];
   }
 
   async function record(tr: Transition): Promise<void> {
@@ -175,7 +203,7 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
       if (stopped) return;
       let state = targets.get(target.id);
       if (!state) {
-        state = { target, window: [], loadedAt: -Infinity, events: [], eventsAt: -Infinity, running: undefined, again: false };
+        state = { target, window: [], loadedAt: -Infinity, events: [], eventsAt: -Infinity, running: undefined, again: false, claimRows: undefined };
         targets.set(target.id, state);
       }
       state.target = target;

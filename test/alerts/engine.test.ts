@@ -95,4 +95,22 @@ describe('alert engine', () => {
     assert.equal(s.heard.filter((t) => t.alert.rule === 'outage').map((t) => t.to).join(','), 'firing');
     await s.engine.stop();
   });
+
+  test('a claim gap keeps firing after the claim’s instant has left the window', async () => {
+    const s = setup({ claim_gap: { ratio: 2 }, outage: { enabled: false }, drop: { enabled: false } });
+    await s.engine.start();
+    await s.feed(0, true, 1_000);
+    await s.store.appendEvent('sp', { at: T0, type: 'claim', data: { metric: 'listeners', value: 60_000_000, claimant: 'host' } });
+    s.set(3_000);
+    await s.engine.evaluate('sp');
+    const fired = () => s.heard.filter((t) => t.alert.rule === 'claim_gap').map((t) => t.to);
+    assert.deepEqual(fired(), ['firing']);
+    // An hour on, polling goes on at 1,000 listeners; the claim's instant is long out of the window.
+    for (let i = 0; i < 15; i++) await s.feed(3_600_000 + i * 1000, true, 1_000);
+    assert.deepEqual(fired(), ['firing'], 'not resolved for want of a measurement');
+    const alert = (await s.store.listAlerts()).find((a) => a.rule === 'claim_gap');
+    assert.equal(alert?.state, 'firing');
+    assert.equal(alert?.condition.value, 60_000);
+    await s.engine.stop();
+  });
 });
