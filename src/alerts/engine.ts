@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { claimsOf } from '../claims/claim.js';
 import { toleranceMs } from '../claims/verdict.js';
 import { runDetectors } from '../detect/index.js';
+import { ON_AIR_EVENT, onAirAt, recordedOnAir, scheduledStart } from '../detect/on-air.js';
 import { effectiveRules, lookbackMs, type RulesConfig } from '../detect/rules.js';
 import type { Condition, RuleSettings } from '../detect/types.js';
 import type { Store } from '../storage/store.js';
@@ -110,6 +111,8 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
       return [];
     }
 
+    await recordOnAir(state, observations, t);
+
     const out: Transition[] = [];
     for (const cond of conditions) {
       const key = `${target.id}|${cond.rule}`;
@@ -121,6 +124,27 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
     }
     for (const tr of out) await record(tr);
     return out;
+  }
+
+  /**
+   * The first time a broadcast is seen on air (per scheduled start), write it down: the window only
+   * keeps minutes of observations, and after a long outage the delay rule and the status must still
+   * know the show began. Marks the timeline too.
+   */
+  async function recordOnAir(state: TargetState, observations: readonly Observation[], t: number): Promise<void> {
+    const scheduled = scheduledStart(state.target, state.events);
+    // A broadcast's on-air moment is not older than half a day before its scheduled start.
+    const since = scheduled === undefined ? -Infinity : scheduled - 12 * 3_600_000;
+    if (recordedOnAir(state.events, since) !== undefined) return;
+    const at = onAirAt(observations, state.events, since);
+    if (at === undefined || at > t) return;
+    const event: TargetEvent = { at, type: ON_AIR_EVENT, data: scheduled === undefined ? {} : { scheduledStart: new Date(scheduled).toISOString(), delayMs: at - scheduled } };
+    try {
+      await store.appendEvent(state.target.id, event);
+      state.events = [...state.events, event].sort((a, b) => a.at - b.at);
+    } catch (err) {
+      log.error({ err, target: state.target.id }, 'cannot record the on-air moment');
+    }
   }
 
   /**

@@ -29,6 +29,20 @@ export function programStartMark(events: readonly TargetEvent[]): number | undef
   return first;
 }
 
+/** The event the alert engine writes the first time it sees the broadcast on air. */
+export const ON_AIR_EVENT = 'on-air';
+
+/**
+ * The first recorded on-air moment at or after `since`. Observations are only kept for a window, so
+ * an outage longer than the window would otherwise make a broadcast that started look as if it never
+ * had (and the delay rule fire): the recorded moment stands in for the observations that aged out.
+ */
+export function recordedOnAir(events: readonly TargetEvent[], since = -Infinity): number | undefined {
+  let first: number | undefined;
+  for (const e of events) if (e.type === ON_AIR_EVENT && e.at >= since && (first === undefined || e.at < first)) first = e.at;
+  return first;
+}
+
 /**
  * The first instant the broadcast was on air (at or after `since`, when given), or undefined. Scans
  * observations oldest first with a one-minute window of join results: an observation counts when
@@ -62,7 +76,7 @@ export function onAirAt(observations: readonly Observation[], events: readonly T
       break;
     }
   }
-  if (mark !== undefined && mark >= since && (found === undefined || mark < found)) return mark;
+  for (const m of [mark, recordedOnAir(events, since)]) if (m !== undefined && m >= since && (found === undefined || m < found)) found = m;
   return found;
 }
 

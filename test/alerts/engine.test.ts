@@ -113,4 +113,28 @@ describe('alert engine', () => {
     assert.equal(alert?.condition.value, 60_000);
     await s.engine.stop();
   });
+
+  test('a long outage after going on air is an outage, not a delay: the on-air moment is recorded', async () => {
+    const s = setup({ delay: { graceMs: 60_000 }, outage: { noDataMs: 30_000 } });
+    const scheduled: Target = { ...s.target, schedule: { start: new Date(T0).toISOString() } };
+    await s.engine.start();
+    const feed = async (ms: number, ok: boolean) => {
+      s.set(ms);
+      const obs: Observation = { at: T0 + ms, state: ok ? 'live' : 'unknown', ...(ok ? { listeners: 500 } : {}), join: ok ? { ok: true, ms: 80 } : { ok: false, ms: 5, error: 'timeout' } };
+      await s.store.append([{ targetId: 'sp', obs }]);
+      s.engine.observe(scheduled, obs);
+      return s.engine.evaluate('sp');
+    };
+    for (let i = 0; i < 5; i++) await feed(i * 1000, true);
+    const onAir = (await s.store.events('sp', 0, T0 + 10_000_000)).filter((e) => e.type === 'on-air');
+    assert.equal(onAir.length, 1);
+    assert.equal(onAir[0]!.at, T0);
+    // Twenty minutes of failed probes: far longer than any rule's window.
+    for (let i = 0; i < 120; i++) await feed(10_000 + i * 10_000, false);
+    const rules = new Set(s.heard.filter((t) => t.to === 'firing').map((t) => t.alert.rule));
+    assert.ok(rules.has('outage'));
+    assert.ok(!rules.has('delay'), 'no delay alert for a show that started on time');
+    assert.equal((await s.store.events('sp', 0, T0 + 10_000_000)).filter((e) => e.type === 'on-air').length, 1, 'recorded once');
+    await s.engine.stop();
+  });
 });

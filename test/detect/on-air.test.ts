@@ -22,6 +22,7 @@ describe('on air', () => {
       [],
       undefined,
     ],
+    ['a recorded on-air moment stands in for observations that aged out', [o(600, 'unknown', false)], [{ at: T, type: 'on-air', data: {} }], T],
     ['a note mark does not count', [o(0, 'scheduled', true)], [{ at: T, type: 'mark', data: { kind: 'note' } }], undefined],
   ];
   for (const [name, obs, events, expected] of cases) {
