@@ -6,6 +6,7 @@
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startRedis, type TestRedis } from '../test/helpers/redis.js';
+import { benchAlerts } from './alert-latency.js';
 import { writeDay } from './day-dataset.js';
 import { benchIngest } from './ingest.js';
 import { connectRedis, type BenchContext } from './lib/context.js';
@@ -17,7 +18,7 @@ import { benchMemory } from './memory.js';
 import { benchPolling } from './polling.js';
 import { benchQuery } from './query.js';
 
-const BENCHMARKS = ['ingest', 'query', 'memory', 'polling'] as const;
+const BENCHMARKS = ['ingest', 'query', 'memory', 'polling', 'alerts'] as const;
 type Name = (typeof BENCHMARKS)[number];
 const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
         if (selected.has('memory')) await measured(() => benchMemory(ctx, admin, day));
       }
       if (selected.has('polling')) await measured(() => benchPolling(ctx));
+      if (selected.has('alerts')) await measured(() => benchAlerts(ctx));
 
       const seconds = progress.elapsed();
       progress.phase(`done in ${formatDuration(seconds)}`);
