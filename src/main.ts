@@ -224,6 +224,14 @@ async function startDemo(log: Logger, closers: (() => Promise<unknown>)[]): Prom
     name: `Demo: ${scenario.name} (simulated X Space)`,
     source: { kind: 'x-space', spaceId: scenario.spaceId, url: sim.url },
     intervalMs: 1_000,
+    // The scenario plays a minute every 10 s; the rules are scaled to match, so the late start, the
+    // join-error rush, the capacity plateau and the drop each raise their alert while you watch.
+    rules: {
+      delay: { graceMs: 10_000 },
+      join_failures: { windowMs: 10_000, minAttempts: 5, forMs: 0 },
+      drop: { windowMs: 10_000, forMs: 0 },
+      capacity: { windowMs: 10_000, minAttempts: 5 },
+    },
   };
   log.info({ simulator: sim.url, scenario: scenario.name }, 'no config file: running the built-in demo (a simulated X Space and a target watching it)');
   return [demo];

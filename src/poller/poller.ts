@@ -262,10 +262,14 @@ export function createPoller(opts: PollerOptions): Poller {
   function recordChanges(slot: Slot, obs: Observation, result: ProbeResult): void {
     const id = slot.target.id;
     const events: { type: string; data: Record<string, unknown> }[] = [];
-    if (slot.lastState !== undefined && slot.lastState !== obs.state) {
-      events.push({ type: 'state-change', data: { from: slot.lastState, to: obs.state } });
+    // `unknown` is a probe that could not tell (it failed), not a state the platform reported: a
+    // failed probe in the middle of a live broadcast is not two state changes.
+    if (obs.state !== 'unknown') {
+      if (slot.lastState !== undefined && slot.lastState !== obs.state) {
+        events.push({ type: 'state-change', data: { from: slot.lastState, to: obs.state } });
+      }
+      slot.lastState = obs.state;
     }
-    slot.lastState = obs.state;
     // The platform's own schedule and start/end times (X scheduled_start/started_at/ended_at,
     // YouTube scheduled/actual times) feed the target's timeline whenever they change.
     const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

@@ -273,8 +273,10 @@ describe('poller scheduling', () => {
     const store = new MemoryStore();
     await store.putTarget(target('s', 250));
     let n = 0;
-    await withPoller(store, source(async () => ({ ...ok(), state: ++n <= 2 ? 'scheduled' : 'live' })), {}, async () => {
-      await sleep(1300);
+    // A failed probe (state unknown) between scheduled and live is not a change of its own.
+    const states = ['scheduled', 'unknown', 'scheduled', 'live', 'unknown', 'live'] as const;
+    await withPoller(store, source(async () => ({ ...ok(), state: states[Math.min(n++, states.length - 1)]! })), {}, async () => {
+      await sleep(1800);
     });
     const events = await store.events('s', 0, Date.now());
     const changes = events.filter((e) => e.type === 'state-change');
