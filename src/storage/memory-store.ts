@@ -63,13 +63,12 @@ export class MemoryStore implements Store {
     const grouped = groupBatch(items);
     let { duplicates } = grouped;
     let written = 0;
-    const byTarget = new Map([...grouped.byTarget].map(([id, rows]) => [id, new Map([...rows].map(([at, o]) => [at, normalizeObservation(o)]))]));
-    for (const [targetId, rows] of byTarget) {
+    for (const [targetId, rows] of grouped.byTarget) {
       const data = this.#dataOf(targetId);
       const previousNewest = data.obs.at(-1)?.at;
       const late: Observation[] = [];
       const inOrder: Observation[] = [];
-      for (const o of [...rows.values()].sort((a, b) => a.at - b.at)) {
+      for (const o of [...rows.values()].sort((a, b) => a.at - b.at).map(normalizeObservation)) {
         if (previousNewest === undefined || o.at > previousNewest) inOrder.push(o);
         else if (data.obs[lowerBound(data.obs, o.at)]?.at === o.at) duplicates++;
         else late.push(o);
