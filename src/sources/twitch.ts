@@ -3,7 +3,7 @@ import { HttpUrl } from '../schemas/common.js';
 import type { StreamState } from '../types.js';
 import { expectOk, failedResult, parseJson, ProbeFailure, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
-import { isObject, isLoopback, invalidPayload } from './payload.js';
+import { invalidPayload, isLoopback, isObject, redactSecrets } from './payload.js';
 
 const EnvName = (description: string) =>
   Type.String({ pattern: '^[A-Z_][A-Z0-9_]*$', errorMessage: 'must be an environment variable name', description });
@@ -59,7 +59,7 @@ export const probe: Probe<TwitchConfig> = async (target, ctx) => {
     return result;
   } catch (err) {
     if (!(err instanceof ProbeFailure)) throw err;
-    ctx.log.debug({ error: err.code, status: err.status, reason: redact(err.message, secrets) }, 'twitch probe failed');
+    ctx.log.debug({ error: err.code, status: err.status, reason: redactSecrets(err.message, secrets) }, 'twitch probe failed');
     // Helix sends Ratelimit-Reset (Unix seconds) with every answer, a 429 included.
     return failedResult(err, started, ctx, 'ratelimit-reset');
   }
@@ -110,7 +110,7 @@ function warnUnauthorized(res: HttpResponse, ctx: ProbeContext, vars: { clientId
   let message: string | undefined;
   try {
     const body = JSON.parse(res.body.toString('utf8')) as unknown;
-    if (isObject(body) && typeof body.message === 'string') message = redact(body.message, secrets).slice(0, 200);
+    if (isObject(body) && typeof body.message === 'string') message = redactSecrets(body.message, secrets).slice(0, 200);
   } catch {
     // The status says enough; a body that is not JSON adds nothing.
   }
@@ -120,12 +120,6 @@ function warnUnauthorized(res: HttpResponse, ctx: ProbeContext, vars: { clientId
   );
 }
 
-/** Removes secret values from text that may be logged: a hostile or broken server can echo request headers back. */
-function redact(text: string, secrets: (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('[redacted]');
-  return out;
-}
 
 export const twitch: SourceDefinition<TwitchConfig> = {
   kind: 'twitch',

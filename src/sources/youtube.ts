@@ -3,7 +3,7 @@ import { HttpUrl } from '../schemas/common.js';
 import type { JoinErrorCode, StreamState } from '../types.js';
 import { classifyStatus, failedResult, parseJson, ProbeFailure, rateLimitNotBefore, request, type HttpResponse } from './http.js';
 import type { Probe, ProbeContext, ProbeResult, SourceDefinition } from './source.js';
-import { isObject, isLoopback, invalidPayload, isoTime } from './payload.js';
+import { invalidPayload, isLoopback, isObject, isoTime, redactSecrets } from './payload.js';
 
 export const YouTubeConfig = Type.Object(
   {
@@ -190,9 +190,7 @@ export function nextPacificMidnight(now: number): number {
 
 /** Removes the key from text that may be logged: as a value, and as any `key=` query parameter. */
 function redact(text: string, key: string | undefined): string {
-  let out = key ? text.split(key).join('[redacted]') : text;
-  if (key) out = out.split(encodeURIComponent(key)).join('[redacted]');
-  return out.replace(/([?&]key=)[^&#\s"']*/g, '$1[redacted]');
+  return redactSecrets(text, [key, key && encodeURIComponent(key)]).replace(/([?&]key=)[^&#\s"']*/g, '$1[redacted]');
 }
 
 export const youtube: SourceDefinition<YouTubeConfig> = {
