@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ConfigError, loadConfig, resolveConfigFile } from './config/load.js';
-import { createLogger, run, type Running } from './main.js';
+import { registerDemo } from './demo/command.js';
+import { registerImport } from './import/command.js';
+import { createLogger, run } from './main.js';
+import { onShutdown, parsePort, parsePositive } from './process.js';
 import { loadScenario } from './simulator/scenario.js';
 import { startSimulator } from './simulator/server.js';
 
@@ -49,37 +52,8 @@ program
     onShutdown({ close: () => sim.close() });
   });
 
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('must be an integer port number 0–65535');
-  return n;
-}
-
-function parsePositive(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
-function onShutdown(running: Pick<Running, 'close'>): void {
-  let closing = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (closing) {
-      process.stderr.write(`${signal} again: exiting without draining\n`);
-      process.exit(1);
-    }
-    closing = true;
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`error during shutdown: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
-}
+registerDemo(program);
+registerImport(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

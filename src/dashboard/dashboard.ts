@@ -63,6 +63,9 @@ const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, opts) => {
   const page = { schema: { hide: true } };
   app.get('/', page, (_request, reply) => reply.sendFile('index.html'));
   app.get('/targets/:id', page, (_request, reply) => reply.sendFile('target.html'));
+  app.get('/targets/:id/timeline', page, (_request, reply) => reply.sendFile('timeline.html'));
+  app.get('/targets/:id/report', page, (_request, reply) => reply.sendFile('report.html'));
+  app.get('/compare', page, (_request, reply) => reply.sendFile('compare.html'));
   // The pages link favicon.svg; this is for what browsers fetch on their own (a JSON tab, /docs),
   // so no console shows a 404. SVG under the .ico name: browsers go by the content type.
   app.get('/favicon.ico', page, (_request, reply) => reply.sendFile('favicon.svg', { maxAge: 86_400_000 }));

@@ -15,9 +15,11 @@ import metrics from './plugins/metrics.js';
 import alertRoutes from './routes/alerts.js';
 import claimRoutes from './routes/claims.js';
 import healthRoutes from './routes/health.js';
+import liveRoutes from './routes/live.js';
 import markRoutes from './routes/marks.js';
 import metricsRoutes from './routes/metrics.js';
 import observationRoutes from './routes/observations.js';
+import reportRoutes from './routes/report.js';
 import seriesRoutes from './routes/series.js';
 import targetRoutes from './routes/targets.js';
 import timelineRoutes from './routes/timeline.js';
@@ -118,6 +120,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(claimRoutes);
       await api.register(markRoutes);
       await api.register(timelineRoutes);
+      await api.register(reportRoutes);
+      await api.register(liveRoutes);
     },
     { prefix: '/api/v1' },
   );
