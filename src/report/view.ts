@@ -1,4 +1,4 @@
-import type { JudgedClaim } from '../claims/ledger.js';
+import { claimView } from '../claims/view.js';
 import { round } from '../detect/window.js';
 import { toIso } from '../schemas/common.js';
 import { csvUrl } from './csv-comments.js';
@@ -11,29 +11,6 @@ import type { Report } from './types.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : toIso(ms));
 const orNull = <T>(v: T | undefined) => (v === undefined ? null : v);
-
-/** A claim with its verdict, as GET /claims shows it. */
-export function claimView({ claim, verdict: v }: JudgedClaim) {
-  return {
-    id: claim.id ?? '',
-    at: toIso(claim.at),
-    metric: claim.metric,
-    ...(claim.value === undefined ? {} : { value: claim.value }),
-    ...(claim.stateValue === undefined ? {} : { stateValue: claim.stateValue }),
-    claimant: claim.claimant,
-    ...(claim.quote === undefined ? {} : { quote: claim.quote }),
-    ...(claim.sourceUrl === undefined ? {} : { sourceUrl: claim.sourceUrl }),
-    verdict: {
-      label: v.label,
-      reason: v.reason,
-      ...(v.measured === undefined ? {} : { measured: v.measured }),
-      ...(v.measuredAt === undefined ? {} : { measuredAt: toIso(v.measuredAt) }),
-      ...(v.measuredState === undefined ? {} : { measuredState: v.measuredState }),
-      ...(v.peakSoFar === undefined ? {} : { peakSoFar: v.peakSoFar }),
-      ...(v.ratio === undefined ? {} : { ratio: v.ratio }),
-    },
-  };
-}
 
 export function toReportView(r: Report) {
   const l = r.listeners;

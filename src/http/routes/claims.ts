@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { claimEvent, type Claim } from '../../claims/claim.js';
-import { judgeClaims, loadClaims, type JudgedClaim } from '../../claims/ledger.js';
+import { judgeClaims, loadClaims } from '../../claims/ledger.js';
 import { CONSISTENT_HIGH, CONSISTENT_LOW, toleranceMs } from '../../claims/verdict.js';
 import { SpacewatchError } from '../../errors.js';
-import { toIso } from '../../schemas/common.js';
 import { instantMs } from '../instant.js';
 import { ClaimInput, ClaimList, ClaimView } from '../schemas/claims.js';
 import { BEARER, withErrors } from '../schemas/error.js';
 import { TargetParams } from '../schemas/target.js';
+import { claimView } from '../../claims/view.js';
 import { loadTarget } from './targets.js';
 
 /** What JSON Schema cannot say: which of value / stateValue goes with the metric. */
@@ -26,29 +26,6 @@ function toClaim(body: ClaimInput): Claim {
   if (body.quote !== undefined) claim.quote = body.quote;
   if (body.sourceUrl !== undefined) claim.sourceUrl = body.sourceUrl;
   return claim;
-}
-
-function view({ claim, verdict }: JudgedClaim) {
-  const v = verdict;
-  return {
-    id: claim.id ?? '',
-    at: toIso(claim.at),
-    metric: claim.metric,
-    ...(claim.value === undefined ? {} : { value: claim.value }),
-    ...(claim.stateValue === undefined ? {} : { stateValue: claim.stateValue }),
-    claimant: claim.claimant,
-    ...(claim.quote === undefined ? {} : { quote: claim.quote }),
-    ...(claim.sourceUrl === undefined ? {} : { sourceUrl: claim.sourceUrl }),
-    verdict: {
-      label: v.label,
-      reason: v.reason,
-      ...(v.measured === undefined ? {} : { measured: v.measured }),
-      ...(v.measuredAt === undefined ? {} : { measuredAt: toIso(v.measuredAt) }),
-      ...(v.measuredState === undefined ? {} : { measuredState: v.measuredState }),
-      ...(v.peakSoFar === undefined ? {} : { peakSoFar: v.peakSoFar }),
-      ...(v.ratio === undefined ? {} : { ratio: v.ratio }),
-    },
-  };
 }
 
 const VERDICT_DOC =
@@ -78,7 +55,7 @@ const claims: FastifyPluginAsyncTypebox = async (app) => {
       claim.id = await app.store.appendEvent(target.id, claimEvent(claim));
       const [judged] = await judgeClaims(app.store, target, [claim], Date.now());
       reply.code(201);
-      return view(judged!);
+      return claimView(judged!);
     },
   );
 
@@ -96,7 +73,7 @@ const claims: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const target = await loadTarget(app, request.params.id);
       const judged = await loadClaims(app.store, target, Date.now());
-      return { toleranceMs: toleranceMs(target.intervalMs), claims: judged.map(view) };
+      return { toleranceMs: toleranceMs(target.intervalMs), claims: judged.map(claimView) };
     },
   );
 };
