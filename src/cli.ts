@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, resolveConfigFile } from './config/load.js';
 import { registerDemo } from './demo/command.js';
 import { registerImport } from './import/command.js';
@@ -44,10 +44,23 @@ program
   .option('-p, --port <n>', 'port to listen on (0 = any free port)', parsePort, 8090)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--speed <factor>', 'scenario seconds per real second (overrides the file)', parsePositive)
-  .action(async (opts: { scenario: string; port: number; host: string; speed?: number }) => {
+  .addOption(new Option('--audience <mode>', "listeners from the keyframes, or one per held connection to GET /listen/:spaceId").choices(['scenario', 'connections']).default('scenario'))
+  .option('--capacity <n>', 'most listeners admitted (overrides the file)', (v: string) => {
+    if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError('must be a whole number ≥ 1');
+    return Number(v);
+  })
+  .action(async (opts: { scenario: string; port: number; host: string; speed?: number; audience: 'scenario' | 'connections'; capacity?: number }) => {
     const log = createLogger(process.env.LOG_LEVEL ?? 'info');
     const scenario = loadScenario(opts.scenario);
-    const sim = await startSimulator({ scenario, port: opts.port, host: opts.host, log, ...(opts.speed ? { speed: opts.speed } : {}) });
+    const sim = await startSimulator({
+      scenario,
+      port: opts.port,
+      host: opts.host,
+      log,
+      audience: opts.audience,
+      ...(opts.speed ? { speed: opts.speed } : {}),
+      ...(opts.capacity ? { capacity: opts.capacity } : {}),
+    });
     log.info({ url: sim.url, scenario: scenario.name, spaceId: scenario.spaceId }, `simulator listening: GET ${sim.url}/2/spaces/${scenario.spaceId}`);
     onShutdown({ close: () => sim.close() });
   });

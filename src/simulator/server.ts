@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ERROR_KINDS, evaluate, failureAt, type ErrorKind, type Failure, type Scenario } from './scenario.js';
+import { createAudience, type Audience, type AudienceStats } from './audience.js';
+import { unitRandom } from './prng.js';
+import { DEFAULT_SEED, ERROR_KINDS, evaluate, failureAt, type ErrorKind, type Failure, type Scenario } from './scenario.js';
 import { invalidRequest, notFoundProblem, SPACE_FIELDS, spaceObject, statusProblem, type Clock } from './x-api.js';
 
 // A stand-in for the X API v2 Spaces lookup whose answers follow a scenario: the thing to point a
@@ -18,6 +20,20 @@ export interface SimulatorOptions {
   log?: Logger;
   /** Clock, epoch ms; tests pass a fake one to move through the scenario without sleeping. */
   now?: () => number;
+  /**
+   * Where listeners come from. 'scenario' (default): the keyframes, with demand above capacity turned
+   * away as failed API requests. 'connections': real listeners, one per held connection to
+   * `GET /listen/:spaceId` (audience.ts); participant_count is how many are connected, and the API
+   * fails with 503 at the share of listen attempts refused over the last `refusalWindowMs`. A
+   * process option rather than a scenario field: the same story can be played either way.
+   */
+  audience?: 'scenario' | 'connections';
+  /** Overrides the scenario's capacity (in 'connections' mode: most listeners held at once; none = unlimited). */
+  capacity?: number;
+  /** 'connections' mode: the span of listen attempts whose refused share the API fails at. Default 5 s. */
+  refusalWindowMs?: number;
+  /** 'connections' mode: how often each held listener gets its trickle of bytes. Default 1 s. */
+  trickleMs?: number;
 }
 
 export interface SimulatorStats {
@@ -35,6 +51,8 @@ export interface SimulatorStats {
   /** Requests currently held open by a `timeout` failure. */
   held: number;
   healthz: number;
+  /** 'connections' mode only: the listeners on `/listen/:spaceId`. */
+  audience?: AudienceStats;
 }
 
 export interface Simulator {
@@ -51,16 +69,35 @@ export interface Simulator {
 const MAX_IDS = 100;
 const ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 const SPACE_PATH = /^\/2\/spaces\/([^/]+)$/;
+const LISTEN_PATH = /^\/listen\/([^/]+)$/;
+/** The capacity rule's draw stream in failureAt; in 'connections' mode the refused share takes its place. */
+const CAPACITY_STREAM = 0;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
-  const { scenario, log } = opts;
+  const { log } = opts;
+  const connections = opts.audience === 'connections';
+  const capacity = opts.capacity ?? opts.scenario.capacity;
+  // In 'connections' mode the connected listeners are the audience and the capacity bounds them, so
+  // the keyframes' demand must not also fail requests: the scenario is played without its capacity.
+  const { capacity: _keyframeCapacity, ...uncapped } = opts.scenario;
+  const scenario: Scenario = connections || capacity === undefined ? uncapped : { ...opts.scenario, capacity };
   const speed = opts.speed ?? scenario.speed ?? 1;
   const now = opts.now ?? Date.now;
   const startedAt = now();
   const clock: Clock = { startedAt, now, realAt: (scenarioMs) => startedAt + scenarioMs / speed };
   const elapsedMs = () => Math.max(0, (now() - startedAt) * speed);
   const held = new Set<ServerResponse>();
+  const audience: Audience | undefined = connections
+    ? createAudience({
+        capacity: capacity ?? Number.POSITIVE_INFINITY,
+        now,
+        live: () => evaluate(scenario, elapsedMs()).state === 'live',
+        ...(opts.refusalWindowMs !== undefined ? { windowMs: opts.refusalWindowMs } : {}),
+        ...(opts.trickleMs !== undefined ? { trickleMs: opts.trickleMs } : {}),
+        ...(log ? { log } : {}),
+      })
+    : undefined;
   const counts = {
     requests: 0,
     ok: 0,
@@ -75,7 +112,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const n = ++counts.requests;
     const elapsed = elapsedMs();
     const ids = single !== undefined ? [single] : (url.searchParams.get('ids') ?? '').split(',').filter(Boolean);
-    const failure = failureAt(scenario, elapsed, n);
+    const failure = failureAt(scenario, elapsed, n) ?? turnedAway(elapsed, n);
     if (failure) return fail(req, res, failure, ids, single !== undefined);
 
     const fields = (url.searchParams.get('space.fields') ?? '').split(',').filter(Boolean);
@@ -89,10 +126,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     send(res, 200, lookupBody(ids, single !== undefined, fields, elapsed));
   }
 
+  // 'connections' mode: the API suffers with the listeners, as the real one did when a Space overflowed
+  // — it fails at the share of listen attempts being refused, so a watcher's join probe (for an
+  // x-space target the API read is the join attempt) fails about as often as a listener's.
+  function turnedAway(elapsed: number, n: number): Failure | undefined {
+    if (!audience || evaluate(scenario, elapsed).state !== 'live') return undefined;
+    return unitRandom(scenario.seed ?? DEFAULT_SEED, n, CAPACITY_STREAM) < audience.refusedShare() ? { kind: 'http_503', cause: 'capacity' } : undefined;
+  }
+
   // X answers a lookup of an unknown ID with 200 and the problem in `errors[]` (beside `data` for the
   // IDs it found); the probe must read the body, not just the status.
   function lookupBody(ids: string[], single: boolean, fields: string[], elapsed: number): Record<string, unknown> {
-    const snap = evaluate(scenario, elapsed);
+    const played = evaluate(scenario, elapsed);
+    const snap = audience ? { ...played, listeners: audience.connected() } : played;
     const found = ids.filter((id) => id === scenario.spaceId);
     const missing = ids.filter((id) => id !== scenario.spaceId);
     counts.unknownIds += missing.length;
@@ -150,6 +196,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         return send(res, 200, { status: 'ok', scenario: scenario.name, elapsedSec: Math.floor(elapsedMs() / 1000) });
       }
       if (url.pathname === '/2/spaces') return api(req, res, url, undefined);
+      const listen = audience ? LISTEN_PATH.exec(url.pathname) : null;
+      if (audience && listen) {
+        // Space IDs are letters and digits: compared raw, nothing to decode (and no malformed escape to trip on).
+        if (listen[1] !== scenario.spaceId) return send(res, 404, statusProblem(404));
+        if (req.method !== 'GET') return send(res, 405, statusProblem(405), { allow: 'GET' });
+        return audience.listen(req, res);
+      }
       const m = SPACE_PATH.exec(url.pathname);
       if (m) return api(req, res, url, decodeURIComponent(m[1]!));
       return send(res, 404, statusProblem(404));
@@ -161,24 +214,29 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: Error) => {
+      audience?.close();
+      reject(err);
+    };
+    server.once('error', failed);
     server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log?.debug({ url, scenario: scenario.name, speed }, 'simulator listening');
+  log?.debug({ url, scenario: scenario.name, speed, audience: opts.audience ?? 'scenario' }, 'simulator listening');
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
     elapsedMs,
-    stats: () => ({ ...counts, failures: { ...counts.failures }, held: held.size }),
+    stats: () => ({ ...counts, failures: { ...counts.failures }, held: held.size, ...(audience ? { audience: audience.stats() } : {}) }),
     close() {
       closing ??= new Promise<void>((resolve) => {
+        audience?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
