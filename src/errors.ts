@@ -24,6 +24,7 @@ export const ERRORS = {
   SW_IMPORT_TOO_LARGE: { status: 413, message: 'an import holds at most %s rows per request' },
   SW_RATE_LIMITED: { status: 429, message: 'too many requests' },
   SW_NOT_READY: { status: 503, message: 'not ready: %s' },
+  SW_LIVE_FULL: { status: 503, message: 'no room for another live stream (%s); retry later' },
   SW_INTERNAL: { status: 500, message: 'internal error' },
   SW_CONFIG_INVALID: { status: 500, message: 'invalid configuration: %s' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -15,7 +15,7 @@ import metrics from './plugins/metrics.js';
 import alertRoutes from './routes/alerts.js';
 import claimRoutes from './routes/claims.js';
 import healthRoutes from './routes/health.js';
-import liveRoutes from './routes/live.js';
+import liveRoutes, { type LiveOptions } from './routes/live.js';
 import markRoutes from './routes/marks.js';
 import metricsRoutes from './routes/metrics.js';
 import observationRoutes from './routes/observations.js';
@@ -46,6 +46,8 @@ export interface AppOptions {
   defaultIntervalMs?: number;
   /** Folder of the dashboard pages; default src/dashboard/public. */
   publicDir?: string;
+  /** Limits of the live (SSE) streams; defaults in src/http/routes/live.ts. */
+  live?: LiveOptions;
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
@@ -121,7 +123,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(markRoutes);
       await api.register(timelineRoutes);
       await api.register(reportRoutes);
-      await api.register(liveRoutes);
+      await api.register(liveRoutes, opts.live ?? {});
     },
     { prefix: '/api/v1' },
   );

@@ -1,90 +1,122 @@
-import { api } from './api.js';
-import { formatAge, formatClock, formatCount, formatInterval, isStale, stateClass } from './format.js';
-import { failureText, lastKnownText, summarize } from './headline.js';
+import { formatAge, formatClock, formatCount, isStale } from './format.js';
+import { alertChip, isLastKnown, joinClass, joinText, statusClass, statusText } from './overview-format.js';
 
-// Target names, ids and source fields are user input: every one goes in with textContent.
+// The overview: one row per target, fed by the /api/v1/live stream (an `overview` frame at connect and
+// whenever something changed). Ages and running delays tick here between frames. Target names, ids,
+// alert summaries and status reasons are data: every one goes in with textContent.
 
-const REFRESH_MS = 5000;
+const TICK_MS = 1000;
+// EventSource gives up for good on a non-200 answer (a 503 when the server is full): retry ourselves.
+const REOPEN_MS = 5000;
+
 const tbody = document.querySelector('#targets tbody');
 const empty = document.getElementById('empty');
+const conn = document.getElementById('conn');
 const status = document.getElementById('status');
 
-function cell(row, text, className) {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
+let overview;
+/** Our clock minus the server's, from each frame's `at`: ages are computed on the server's clock. */
+let skew = 0;
+let received;
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
 }
 
-function appendNote(td, className, text) {
-  if (!text) return;
-  const note = document.createElement('div');
-  note.className = className;
-  note.textContent = text;
-  td.append(note);
+function link(href, text, className) {
+  const a = el('a', className, text);
+  a.href = href;
+  return a;
 }
 
-function renderRow(target, latest, now) {
+function renderRow(t, serverNow, sinceFrame) {
   const row = document.createElement('tr');
-  const href = `/targets/${encodeURIComponent(target.id)}`;
+  row.dataset.id = t.id;
+  const base = `/targets/${encodeURIComponent(t.id)}`;
   row.addEventListener('click', (e) => {
-    if (!e.target.closest('a')) location.href = href;
+    if (!e.target.closest('a')) location.href = base;
   });
 
   const name = row.insertCell();
-  const link = document.createElement('a');
-  link.href = href;
-  link.className = 'name';
-  link.textContent = target.name;
-  const id = document.createElement('div');
-  id.className = 'muted';
-  id.textContent = target.id;
-  name.append(link, id);
+  const links = el('div', 'row-links');
+  links.append(link(base, 'Chart'), link(`${base}/timeline`, 'Timeline'), link(`${base}/report`, 'Report'));
+  name.append(link(base, t.name, 'name'), el('div', 'muted', `${t.id} · ${t.kind}`), links);
 
-  cell(row, target.source?.kind ?? '—');
-  cell(row, formatInterval(target.intervalMs));
+  const st = row.insertCell();
+  st.className = 'status-cell';
+  const badge = el('span', `badge ${statusClass(t.status.status)}`, statusText(t.status, sinceFrame));
+  badge.title = t.status.reason;
+  st.append(badge, el('div', 'reason', t.status.reason));
 
-  // `latest` undefined: this target's /latest failed; null-ish observation: nothing recorded yet.
-  const s = summarize(latest);
-  const listeners = cell(row, '', 'num');
-  const count = document.createElement('div');
-  count.className = s?.listenersAt === undefined ? 'big' : 'big old';
-  count.textContent = formatCount(s?.listeners);
-  listeners.append(count);
-  appendNote(listeners, 'note', s ? lastKnownText(s.listenersAt, now) : '');
+  const now = row.insertCell();
+  now.className = 'num listeners';
+  const lastKnown = isLastKnown(t.listeners, t.lastAt);
+  now.append(el('div', lastKnown ? 'big old' : 'big', formatCount(t.listeners.now)));
+  if (lastKnown) now.append(el('div', 'note', `last known, ${formatAge(serverNow - Date.parse(t.listeners.nowAt))}`));
 
-  const state = row.insertCell();
-  const badge = document.createElement('span');
-  badge.className = `badge ${s ? stateClass(s.state) : 'state-none'}`;
-  badge.textContent = s ? s.state : 'no data';
-  state.append(badge);
-  // The failure line says why the badge is older than the newest probe; its age is beside the count.
-  appendNote(state, 'failing-inline', failureText(s?.failure, now, { short: true }));
+  const peak = row.insertCell();
+  peak.className = 'num peak';
+  peak.append(el('div', 'mid', formatCount(t.listeners.peak)));
+  if (t.listeners.peakAt) peak.append(el('div', 'muted', `at ${formatClock(Date.parse(t.listeners.peakAt))}`));
 
-  const age = s ? now - s.at : undefined;
-  cell(row, s ? formatAge(age) : latest === undefined ? 'unavailable' : 'never', isStale(age, target.intervalMs) ? 'stale' : 'muted');
+  const joins = row.insertCell();
+  joins.className = 'num joins';
+  const jt = joinText(t.joins);
+  joins.append(el('div', `mid ${joinClass(t.joins)}`, jt.rate), el('div', 'muted', jt.detail));
+
+  const alerts = row.insertCell();
+  alerts.className = 'alerts';
+  const chips = el('div', 'chips');
+  for (const a of t.alerts) {
+    const chip = alertChip(a);
+    const c = el('span', chip.className, chip.text);
+    c.title = chip.title;
+    chips.append(c);
+  }
+  alerts.append(t.alerts.length ? chips : el('span', 'muted', 'none'));
+
+  const age = t.lastAt ? serverNow - Date.parse(t.lastAt) : undefined;
+  row.insertCell().append(el('span', t.lastAt ? (isStale(age, t.intervalMs) ? 'stale' : 'muted') : 'muted', t.lastAt ? formatAge(age) : 'never'));
   return row;
 }
 
-async function refresh() {
-  try {
-    const targets = await api.targets();
-    // One failing target must not blank the list: its row shows "unavailable" instead.
-    const latest = await Promise.all(targets.map((t) => api.latest(t.id).catch(() => undefined)));
-    const now = Date.now();
-    tbody.replaceChildren(...targets.map((t, i) => renderRow(t, latest[i], now)));
-    empty.hidden = targets.length > 0;
-    status.textContent = `updated ${formatClock(now)}`;
-    status.classList.remove('error');
-  } catch (err) {
-    status.textContent = `cannot reach the API (${err.message}); retrying`;
-    status.classList.add('error');
-  }
+function render() {
+  if (!overview) return;
+  const serverNow = Date.now() - skew;
+  const sinceFrame = serverNow - Date.parse(overview.at);
+  tbody.replaceChildren(...overview.targets.map((t) => renderRow(t, serverNow, sinceFrame)));
+  empty.hidden = overview.targets.length > 0;
+  status.textContent = received ? `updated ${formatClock(received)}` : '';
 }
 
-async function loop() {
-  await refresh();
-  setTimeout(loop, REFRESH_MS);
+function setConn(state, text) {
+  conn.className = `conn ${state}`;
+  conn.textContent = text;
 }
 
-loop();
+function open() {
+  const source = new EventSource('/api/v1/live');
+  source.addEventListener('open', () => setConn('live', 'live'));
+  source.addEventListener('overview', (e) => {
+    overview = JSON.parse(e.data);
+    received = Date.now();
+    skew = received - Date.parse(overview.at);
+    setConn('live', 'live');
+    render();
+  });
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) {
+      setConn('down', 'disconnected · retrying');
+      setTimeout(open, REOPEN_MS);
+    } else {
+      // CONNECTING: the browser reconnects by itself after the server's `retry:`; the rows stay, ageing.
+      setConn('reconnecting', 'reconnecting…');
+    }
+  });
+}
+
+open();
+setInterval(render, TICK_MS);

@@ -22,6 +22,8 @@ export default fp(
         tags: [
           { name: 'targets', description: 'What to watch' },
           { name: 'data', description: 'Observations and series' },
+          { name: 'events', description: 'Alerts, marks, claims, the timeline and the post-incident report' },
+          { name: 'live', description: 'Server-Sent Events and the overview of every target' },
           { name: 'ops', description: 'Health, readiness and Prometheus metrics' },
         ],
         components: {
