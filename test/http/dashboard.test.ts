@@ -27,6 +27,8 @@ test('page scripts, styles and uPlot are served', async (t) => {
   const assets: [string, RegExp][] = [
     ['/assets/app/list.js', /javascript/],
     ['/assets/app/target.js', /javascript/],
+    ['/assets/app/target-overlays.js', /javascript/],
+    ['/assets/app/target.css', /text\/css/],
     ['/assets/app/app.css', /text\/css/],
     ['/assets/uplot/uPlot.esm.js', /javascript/],
     ['/assets/uplot/uPlot.min.css', /text\/css/],
@@ -185,6 +187,97 @@ test('chart-data: listener gaps and join buckets', async () => {
   assert.deepEqual(b.share, [40, 0, 20, 0, null]);
   // Wide ranges: never more than about maxBars.
   assert.ok(joinBuckets(attempts, failures, 0, 86_400_000, { minWidthMs: 4000, maxBars: 120 }).t.length <= 121);
+});
+
+test('live-series: an SSE observation appended as points of every metric', async () => {
+  const { observationPoints, appendObservation } = await import(new URL('live-series.js', PUBLIC).href);
+  assert.deepEqual(observationPoints({ at: 1, state: 'live', listeners: 40, join: { ok: true, ms: 120 } }), { listeners: 40, join_attempts: 1, join_failures: 0, join_ms: 120 });
+  assert.deepEqual(observationPoints({ at: 1, state: 'unknown', join: { ok: false, ms: 5000, error: 'timeout' } }), { listeners: null, join_attempts: 1, join_failures: 1, join_ms: null });
+  assert.deepEqual(observationPoints({ at: 1, listeners: 7 }), { listeners: 7, join_attempts: 0, join_failures: 0, join_ms: null }, 'an imported row without a join');
+
+  const held = { listeners: { t: [100, 200], v: [1, 2] }, join_attempts: { t: [100, 200], v: [1, 1] }, join_failures: { t: [100, 200], v: [0, 0] }, join_ms: { t: [100, 200], v: [9, 9] } };
+  const next = appendObservation(held, { at: 300, state: 'live', listeners: 3, join: { ok: true, ms: 8 } }, 150);
+  assert.deepEqual(next.listeners, { t: [200, 300], v: [2, 3] }, 'appended, and what slid out of the window dropped');
+  assert.deepEqual(next.join_ms, { t: [200, 300], v: [9, 8] });
+  // A replayed frame (the stream reconnected with an older `since`) is not appended twice.
+  assert.deepEqual(appendObservation(next, { at: 300, state: 'live', listeners: 3, join: { ok: true, ms: 8 } }, 150).listeners, next.listeners);
+  assert.equal(appendObservation(held, { at: 'not a time' }, 0), held);
+});
+
+test('chart-data: zoom, pan, the range fetched for a zoom, axis labels', async () => {
+  const { zoomView, panView, fetchRange, axisCount } = await import(new URL('chart-data.js', PUBLIC).href);
+  assert.deepEqual(zoomView(5000, 1000, 1000), { from: 1000, to: 5000 }, 'a right-to-left drag');
+  assert.deepEqual(zoomView(1000, 1200, 2000), { from: 100, to: 2100 }, 'widened to the minimum around its middle');
+  assert.deepEqual(panView({ from: 0, to: 1000 }, -0.5, 10_000), { from: -500, to: 500 });
+  assert.deepEqual(panView({ from: 0, to: 1000 }, 0.5, 1200), { from: 200, to: 1200 }, 'never past now');
+  assert.deepEqual(panView({ from: 0, to: 1000 }, 0.5, 900), { from: 0, to: 1000 }, 'already at now');
+  assert.deepEqual(fetchRange({ from: 1000, to: 2000 }, 10_000), { from: 750, to: 2250 });
+  assert.deepEqual(fetchRange({ from: 1000, to: 2000 }, 2100), { from: 750, to: 2100 });
+  assert.equal(axisCount(950_000), '950,000');
+  assert.equal(axisCount(1_500_000), '1.5 M');
+  assert.equal(axisCount(60_000_000), '60 M');
+  assert.equal(axisCount(2e9), '2 B');
+});
+
+test('overlays: alert bands, marks, rule colours', async () => {
+  const o = await import(new URL('target-overlay-data.js', PUBLIC).href);
+  const timeline = [
+    { id: '1-0', at: '2026-01-01T00:00:00.000Z', type: 'alert-pending', data: { rule: 'drop' }, until: '2026-01-01T00:01:00.000Z' },
+    { id: '2-0', at: '2026-01-01T00:01:00.000Z', type: 'alert-firing', data: { rule: 'drop', summary: 'fell 40 %' }, until: '2026-01-01T00:05:00.000Z' },
+    { id: '3-0', at: '2026-01-01T00:05:00.000Z', type: 'alert-resolved', data: { rule: 'drop' } },
+    { id: '4-0', at: '2026-01-01T00:06:00.000Z', type: 'alert-firing', data: { rule: 'join_failures' }, ongoing: true },
+    { id: '5-0', at: '2026-01-01T00:07:00.000Z', type: 'mark', data: { kind: 'incident', text: '<b>mic</b>' } },
+    { id: '6-0', at: '2026-01-01T00:08:00.000Z', type: 'claim', data: {} },
+  ];
+  const T = Date.UTC(2026, 0, 1);
+  const bands = o.alertBands(timeline);
+  assert.deepEqual(bands, [
+    { id: '2-0', rule: 'drop', from: T + 60_000, to: T + 300_000, summary: 'fell 40 %' },
+    { id: '4-0', rule: 'join_failures', from: T + 360_000, to: null, summary: '' },
+  ]);
+  assert.equal(o.bandEnd(bands[0], T + 999_999), T + 300_000);
+  assert.equal(o.bandEnd(bands[1], T + 400_000), T + 400_000, 'an ongoing band runs to now');
+  assert.match(o.bandRows(bands[1], T + 420_000).at(-1)[1], /now \(ongoing\) \(1 m\)$/);
+  assert.deepEqual(o.markLines(timeline), [{ id: '5-0', at: T + 420_000, kind: 'incident', text: '<b>mic</b>' }]);
+  const colors = o.ruleColors(['stall', 'drop', 'stall', 'a', 'b'], ['red', 'green', 'blue']);
+  assert.deepEqual([...colors], [['a', 'red'], ['b', 'green'], ['drop', 'blue'], ['stall', 'red']], 'sorted, one colour each, the palette cycling');
+});
+
+test('overlays: claim markers, their tooltip rows, the peak and the listeners axis', async () => {
+  const o = await import(new URL('target-overlay-data.js', PUBLIC).href);
+  const quote = '<script>window.__xss=1</script>';
+  const [listeners, views, odd] = o.claimMarkers([
+    { id: 'c1', at: '2026-01-01T00:00:00.000Z', metric: 'listeners', value: 100_000, claimant: 'PR', quote, verdict: { label: 'overstated', reason: 'claimed 100,000', measured: 2000, measuredAt: '2026-01-01T00:00:02.000Z', ratio: 50 } },
+    { id: 'c2', at: '2026-01-01T00:00:00.000Z', metric: 'views', value: 9_000_000, claimant: 'PR', verdict: { label: 'unverifiable', reason: 'views are cumulative' } },
+    { id: 'c3', at: '2026-01-01T00:00:00.000Z', metric: 'listeners', value: 5, claimant: 'x', verdict: { label: '<i>new</i>', reason: '' } },
+  ]);
+  assert.equal(listeners.onScale, true);
+  assert.equal(views.onScale, false, 'views sit on the top edge, not on the listeners axis');
+  assert.equal(odd.label, 'unverifiable', 'an unknown label never reaches a class or colour');
+  const rows = Object.fromEntries(o.claimRows(listeners));
+  assert.equal(rows.claimant, 'PR');
+  assert.equal(rows.quote, `“${quote}”`);
+  assert.match(rows.claimed, /^100,000 listeners at \d\d:00:00$/);
+  assert.match(rows.measured, /^2,000 at \d\d:00:02$/);
+  assert.equal(rows.ratio, '50× claimed ÷ measured');
+  assert.equal(rows.verdict, 'overstated: claimed 100,000');
+  assert.equal(o.formatRatio(50_000), '50,000×');
+  assert.equal(o.formatRatio(12.345), '12.3×');
+  assert.equal(o.formatRatio(0.684), '0.68×');
+
+  assert.deepEqual(o.peakOf({ t: [1, 2, 3, 4], v: [5, null, 9, 9] }), { at: 3, value: 9 });
+  assert.deepEqual(o.peakOf({ t: [1, 2, 3, 4], v: [5, null, 9, 9] }, 0, 2), { at: 1, value: 5 });
+  assert.equal(o.peakOf({ t: [], v: [] }), undefined);
+
+  // A claim 50× the data widens the axis; on a log axis both sit a few decades apart.
+  assert.deepEqual(o.listenersRange(1000, 2000, [], false), [0, 2200]);
+  assert.deepEqual(o.listenersRange(1000, 2000, [100_000], false).map(Math.round), [0, 110_000]);
+  assert.deepEqual(o.listenersRange(0, 0, [], false), [0, 10]);
+  assert.deepEqual(o.listenersRange(1000, 2000, [100_000], true), [1000, 1_000_000]);
+  assert.deepEqual(o.listenersRange(null, null, [], true), [1, 10]);
+  assert.equal(o.dwarfRatio(2000, [100_000]), 50);
+  assert.equal(o.dwarfRatio(2000, [1000]), 1);
+  assert.equal(o.dwarfRatio(undefined, [5]), Infinity);
 });
 
 test('favicon: linked by both pages and served, also at /favicon.ico', async (t) => {

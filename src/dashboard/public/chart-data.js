@@ -106,3 +106,39 @@ export function joinBuckets(attempts, failures, from, to, { minWidthMs, maxBars 
   }
   return out;
 }
+
+/**
+ * A drag selection as a view: [from, to], at least `minSpanMs` wide around its middle (a zoom into
+ * two points of one poll shows nothing).
+ */
+export function zoomView(from, to, minSpanMs) {
+  const [a, b] = from <= to ? [from, to] : [to, from];
+  if (b - a >= minSpanMs) return { from: a, to: b };
+  const mid = (a + b) / 2;
+  return { from: mid - minSpanMs / 2, to: mid + minSpanMs / 2 };
+}
+
+/** `view` moved by `fraction` of its span (negative: earlier), its end never past `now`. */
+export function panView(view, fraction, now) {
+  const span = view.to - view.from;
+  const shift = Math.min(fraction * span, Math.max(0, now - view.to));
+  return { from: view.from + shift, to: view.to + shift };
+}
+
+/**
+ * What to fetch for a zoomed view: a quarter of its span either side, so a pan shows data at once
+ * and lines run to the edges, and never past `now`.
+ */
+export function fetchRange(view, now, pad = 0.25) {
+  const span = view.to - view.from;
+  return { from: Math.floor(view.from - pad * span), to: Math.ceil(Math.min(now, view.to + pad * span)) };
+}
+
+/** Axis labels that fit 80 px: "950,000", "1.5 M", "60 M", "2 B". */
+export function axisCount(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '';
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${+(n / 1e9).toFixed(a >= 1e10 ? 0 : 1)} B`;
+  if (a >= 1e6) return `${+(n / 1e6).toFixed(a >= 1e7 ? 0 : 1)} M`;
+  return new Intl.NumberFormat('en-US').format(Math.round(n));
+}

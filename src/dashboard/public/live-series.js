@@ -31,3 +31,30 @@ export function lastValue(series) {
   for (let i = series.v.length - 1; i >= 0; i--) if (series.v[i] !== null && series.v[i] !== undefined) return series.v[i];
   return undefined;
 }
+
+/**
+ * One observation (an SSE `observation` frame) as a point of each series metric, the way the
+ * series API derives them from raw rows (src/storage/series.ts rawColumns): a failed probe has no
+ * count and no join time, and a row without a join attempt counts none.
+ */
+export function observationPoints(obs) {
+  const join = obs.join;
+  return {
+    listeners: typeof obs.listeners === 'number' ? obs.listeners : null,
+    join_attempts: join ? 1 : 0,
+    join_failures: join && !join.ok ? 1 : 0,
+    join_ms: join?.ok && typeof join.ms === 'number' ? join.ms : null,
+  };
+}
+
+/** `held` (metric → `{ t, v }`) with one observation appended where it is newer than what is held. */
+export function appendObservation(held, obs, windowStart) {
+  const at = typeof obs.at === 'number' ? obs.at : Date.parse(obs.at);
+  if (!Number.isFinite(at)) return held;
+  const points = observationPoints(obs);
+  const out = {};
+  for (const [metric, series] of Object.entries(held)) {
+    out[metric] = metric in points ? mergeTail(series, { t: [at], v: [points[metric]] }, windowStart) : series;
+  }
+  return out;
+}
