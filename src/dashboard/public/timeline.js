@@ -1,0 +1,254 @@
+import { api, ApiError } from './api.js';
+import { formatClock, formatCount, formatInterval } from './format.js';
+import { describe, filtersQuery, formatOffset, KINDS, kindOf, parseFilters, spanText, toLocalInput } from './timeline-format.js';
+
+// Every event of one target in time order (GET /api/v1/targets/:id/timeline), with the spans the
+// API closes (alert firing → resolved, silence, programme) written out. Mark texts, claimants and
+// quotes are user input: all of it goes in with textContent.
+//
+// Following new events: the target's SSE stream (GET …/live, contracts.md §1) says when something
+// was written, and the page reloads the timeline then (a new event can close an older entry's span,
+// so the whole range is read again, not only the new frame). Without the stream (an older server, a
+// proxy that buffers), the page polls.
+
+const POLL_MS = 5000;
+// With the stream open, a slow reload still catches what a dropped frame missed.
+const SAFETY_RELOAD_MS = 60_000;
+// Several events written at once (an alert and its state change) make one reload, not several.
+const DEBOUNCE_MS = 300;
+// "12 min so far" keeps counting between reloads.
+const REDRAW_MS = 15_000;
+// A stream the server refused is asked for again this much later.
+const REOPEN_MS = 30_000;
+
+const id = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').slice(-2)[0] ?? '');
+const $ = (sel) => document.getElementById(sel);
+const base = `/api/v1/targets/${encodeURIComponent(id)}`;
+
+let filters = parseFilters(location.search);
+let scheduledStart;
+let entries = [];
+let truncated = false;
+let loadedAt = 0;
+let seen = new Set();
+let generation = 0;
+let source;
+let pollTimer;
+let debounceTimer;
+
+async function getTimeline() {
+  const q = new URLSearchParams();
+  if (filters.from) q.set('from', filters.from);
+  if (filters.to) q.set('to', filters.to);
+  const res = await fetch(`${base}/timeline?${q}`, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, body.code, body.message ?? `HTTP ${res.status}`);
+  }
+  return res.json();
+}
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function dayOf(ms) {
+  return new Date(ms).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+function row(entry, now, isNew) {
+  const at = Date.parse(entry.at);
+  const d = describe(entry);
+  const tr = el('tr', `tl-row tl-kind-${d.kind} tl-type-${entry.type.replace(/[^a-z0-9-]/gi, '_')}${entry.ongoing ? ' tl-ongoing' : ''}${isNew ? ' tl-new' : ''}`);
+  tr.dataset.type = entry.type;
+  tr.dataset.at = entry.at;
+  const when = el('td', 'tl-when');
+  const time = el('time', '', formatClock(at));
+  time.dateTime = entry.at;
+  time.title = new Date(at).toString();
+  when.append(time);
+  const offset = el('td', 'tl-offset', scheduledStart === undefined ? '' : formatOffset(at - scheduledStart));
+  const what = el('td', 'tl-what');
+  what.append(el('span', 'tl-tag', d.tag), el('span', 'tl-title', d.title));
+  const span = spanText(entry, now);
+  if (span) what.append(el('span', 'tl-span', span));
+  if (d.link) {
+    const a = el('a', 'tl-link', 'source');
+    a.href = d.link;
+    a.rel = 'noopener noreferrer';
+    a.target = '_blank';
+    what.append(a);
+  }
+  if (d.detail) what.append(el('div', 'tl-detail', d.detail));
+  tr.append(when, offset, what);
+  return tr;
+}
+
+function render() {
+  const now = Date.now();
+  const shown = filters.kind === 'all' ? entries : entries.filter((e) => kindOf(e.type) === filters.kind);
+  const body = $('rows');
+  const rows = [];
+  let day;
+  for (const e of shown) {
+    const at = Date.parse(e.at);
+    const d = dayOf(at);
+    if (d !== day) {
+      day = d;
+      const tr = el('tr', 'tl-day');
+      const td = el('td', '', d);
+      td.colSpan = 3;
+      tr.append(td);
+      rows.push(tr);
+    }
+    rows.push(row(e, now, seen.size > 0 && !seen.has(e.id)));
+  }
+  body.replaceChildren(...rows);
+  seen = new Set(entries.map((e) => e.id));
+
+  const what = filters.kind === 'all' ? 'events' : `${filters.kind} (of ${formatCount(entries.length)} events)`;
+  $('shown').textContent = `${formatCount(shown.length)} ${what}${filters.from || filters.to ? ' in the range' : ''}`;
+  $('rows').dataset.count = String(shown.length);
+  const t = $('truncated');
+  t.hidden = !truncated;
+  t.textContent = truncated ? `Only the first ${formatCount(entries.length)} events of this range are shown: narrow it with From / To to see later ones.` : '';
+  const empty = shown.length === 0;
+  showMessage(empty ? (entries.length ? `No ${filters.kind} events in this range.` : 'No events yet.') : '');
+}
+
+function showMessage(text, isError = false) {
+  const m = $('message');
+  m.textContent = text;
+  m.hidden = !text;
+  m.classList.toggle('error', isError);
+}
+
+function setStatus(text, isError = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', isError);
+}
+
+function liveText() {
+  return source?.readyState === EventSource.OPEN ? 'live · follows new events' : `live · checked every ${formatInterval(POLL_MS)}`;
+}
+
+async function load() {
+  const mine = ++generation;
+  try {
+    const r = await getTimeline();
+    if (mine !== generation) return; // the filters changed while this loaded
+    entries = r.events;
+    truncated = r.truncated;
+    loadedAt = Date.now();
+    render();
+    setStatus(`${liveText()} · updated ${formatClock(loadedAt)}`);
+  } catch (err) {
+    if (mine !== generation) return;
+    if (err instanceof ApiError && err.status === 400) {
+      showMessage(err.message, true);
+      setStatus('');
+    } else setStatus(`cannot reach the API (${err.message}); retrying`, true);
+  }
+}
+
+function soon() {
+  clearTimeout(debounceTimer);
+  debounceTimer = setTimeout(load, DEBOUNCE_MS);
+}
+
+function tick() {
+  clearTimeout(pollTimer);
+  const streaming = source?.readyState === EventSource.OPEN;
+  if (!streaming || Date.now() - loadedAt > SAFETY_RELOAD_MS) load();
+  pollTimer = setTimeout(tick, POLL_MS);
+}
+
+function follow() {
+  if (typeof EventSource !== 'function') return;
+  const es = new EventSource(`${base}/live`);
+  source = es;
+  es.addEventListener('event', soon);
+  es.addEventListener('open', () => {
+    soon(); // whatever was written while it was connecting
+  });
+  es.addEventListener('error', () => {
+    // CONNECTING: EventSource reconnects by itself and polling covers the gap. CLOSED: the server
+    // gave no stream (an older version, too many streams open): poll, and try again much later.
+    if (es.readyState === EventSource.CLOSED && source === es) {
+      source = undefined;
+      setTimeout(follow, REOPEN_MS);
+    }
+    setStatus(`${liveText()} · updated ${formatClock(loadedAt || Date.now())}`);
+  });
+}
+
+function applyFilters(next, push = true) {
+  filters = next;
+  for (const b of document.querySelectorAll('#kinds button')) b.setAttribute('aria-pressed', String(b.dataset.kind === filters.kind));
+  $('from').value = filters.from ? toLocalInput(Date.parse(filters.from)) : '';
+  $('to').value = filters.to ? toLocalInput(Date.parse(filters.to)) : '';
+  if (push) history.replaceState(null, '', `${location.pathname}${filtersQuery(filters)}`);
+}
+
+function inputInstant(input) {
+  const ms = Date.parse(input.value); // datetime-local: local time, no offset
+  return input.value && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+async function main() {
+  const enc = encodeURIComponent(id);
+  $('nav-chart').href = `/targets/${enc}`;
+  $('nav-timeline').href = `/targets/${enc}/timeline`;
+  $('nav-report').href = `/targets/${enc}/report`;
+  $('dl-md').href = `${base}/report?format=md`;
+  $('dl-csv').href = `${base}/report?format=csv`;
+  $('tz').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local';
+  $('tid').textContent = id;
+  applyFilters(filters, false);
+
+  let target;
+  try {
+    target = await api.target(id);
+  } catch (err) {
+    $('name').textContent = id || '(no id)';
+    showMessage(err.status === 404 ? `No target "${id}".` : `Cannot load this target: ${err.message}`, true);
+    return;
+  }
+  document.title = `${target.name} · timeline · spacewatch`;
+  $('name').textContent = target.name;
+  const start = Date.parse(target.status?.scheduledStart ?? target.schedule?.start ?? '');
+  scheduledStart = Number.isFinite(start) ? start : undefined;
+  if (scheduledStart !== undefined) {
+    $('schedule').textContent = `scheduled start ${formatClock(scheduledStart)} (T+0)`;
+    $('rows').dataset.scheduledStart = new Date(scheduledStart).toISOString();
+  }
+
+  $('kinds').addEventListener('click', (e) => {
+    const kind = e.target.closest('button')?.dataset.kind;
+    if (!KINDS.includes(kind) || kind === filters.kind) return;
+    applyFilters({ ...filters, kind });
+    render(); // the kind is filtered here; no need to ask the API again
+  });
+  const onRange = () => {
+    applyFilters({ ...filters, from: inputInstant($('from')), to: inputInstant($('to')) });
+    seen = new Set();
+    load();
+  };
+  $('from').addEventListener('change', onRange);
+  $('to').addEventListener('change', onRange);
+  $('all-time').addEventListener('click', () => {
+    applyFilters({ ...filters, from: undefined, to: undefined });
+    seen = new Set();
+    load();
+  });
+  $('range').addEventListener('submit', (e) => e.preventDefault());
+  setInterval(render, REDRAW_MS);
+
+  follow();
+  tick();
+}
+
+main();
