@@ -9,7 +9,7 @@ import { loadScenario } from '../../src/simulator/scenario.js';
 // exists, the config it mounts is valid, and the services it wires together agree on names and ports.
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
-  services: Record<string, { build?: string | { context: string }; command?: string[]; volumes?: string[]; environment?: Record<string, string>; ports?: string[]; depends_on?: unknown }>;
+  services: Record<string, { image?: string; build?: string | { context: string; dockerfile?: string }; command?: string[]; volumes?: string[]; environment?: Record<string, string>; ports?: string[]; depends_on?: unknown }>;
   volumes?: Record<string, unknown>;
 };
 
@@ -21,15 +21,25 @@ function mounts(service: string): { host: string; container: string }[] {
 }
 
 describe('docker-compose.yml', () => {
-  test('has redis, spacewatch, simulator and prometheus services', () => {
-    for (const s of ['redis', 'spacewatch', 'simulator', 'prometheus']) assert.ok(compose.services[s], `service ${s}`);
+  test('has redis, spacewatch, simulator, prometheus and grafana services', () => {
+    for (const s of ['redis', 'spacewatch', 'simulator', 'prometheus', 'grafana']) assert.ok(compose.services[s], `service ${s}`);
+  });
+
+  test('every image is pinned to a tag, never latest (a rebuild must not change what runs)', () => {
+    for (const [name, svc] of Object.entries(compose.services)) {
+      if (!svc.image) continue;
+      const tag = /:([^/:@]+)$/.exec(svc.image)?.[1];
+      assert.ok(tag && tag !== 'latest', `${name}: ${svc.image} is not pinned to a tag`);
+    }
   });
 
   test('every build context has a Dockerfile and every bind-mounted file exists; named volumes are declared', () => {
     for (const [name, svc] of Object.entries(compose.services)) {
       if (svc.build) {
         const ctx = typeof svc.build === 'string' ? svc.build : svc.build.context;
-        assert.ok(existsSync(`${ctx}/Dockerfile`), `${name}: ${ctx}/Dockerfile`);
+        const dockerfile = typeof svc.build === 'string' ? 'Dockerfile' : (svc.build.dockerfile ?? 'Dockerfile');
+        assert.ok(existsSync(ctx), `${name}: build context ${ctx}`);
+        assert.ok(existsSync(`${ctx}/${dockerfile}`), `${name}: ${ctx}/${dockerfile}`);
       }
       for (const m of mounts(name)) {
         if (m.host.startsWith('.')) assert.ok(existsSync(m.host), `${name} mounts ${m.host}, which does not exist`);
