@@ -4,6 +4,7 @@ import { DEFAULT_HUB_OPTIONS, LiveHub } from '../../live/hub.js';
 import { createLiveMetrics } from '../../live/metrics.js';
 import { DEFAULT_OVERVIEW_FEED_OPTIONS, OverviewFeed } from '../../live/overview-feed.js';
 import { loadOverview } from '../../live/overview.js';
+import { sharedResult } from '../../live/shared-result.js';
 import { instantMs } from '../instant.js';
 import { withErrors } from '../schemas/error.js';
 import { EventStream, LiveQuery, OverviewResponse } from '../schemas/live.js';
@@ -45,6 +46,8 @@ const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
   const clients = new LiveClients({ ...o, metrics });
   const hub = new LiveHub({ ...DEFAULT_HUB_OPTIONS, store: app.store, log: app.log, pollMs: o.pollMs, readers: metrics.readers });
   const feed = new OverviewFeed({ ...DEFAULT_OVERVIEW_FEED_OPTIONS, store: app.store, log: app.log, tickMs: o.overviewTickMs });
+  // As fresh as the live feed's own tick: callers within it share one read of every target.
+  const overview = sharedResult(() => loadOverview(app.store, Date.now()), o.overviewTickMs);
 
   // preClose, not onClose: the server's own close waits for every connection to end, and these never
   // end by themselves. Timers stop with them.
@@ -96,11 +99,11 @@ const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
         summary: 'Every target at a glance: status, listeners now and at the peak, join success, open alerts',
         description:
           'Targets in the order of GET /targets. `listeners.peak` is over the current broadcast (since `status.onAirAt`), else the last 24 hours; ' +
-          '`joins` counts the last `windowMs` (5 minutes). The same JSON as the `overview` frames of GET /live.',
+          '`joins` counts the last `windowMs` (5 minutes). The same JSON as the `overview` frames of GET /live; requests within a second share one computation.',
         response: withErrors({ 200: OverviewResponse }),
       },
     },
-    async () => loadOverview(app.store, Date.now()),
+    () => overview(),
   );
 
   app.get(
