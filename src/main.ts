@@ -7,10 +7,12 @@ import { Agent } from 'undici';
 import { createDispatcher } from './alerts/dispatcher.js';
 import { createAlertEngine } from './alerts/engine.js';
 import { createNotifiers } from './alerts/notifiers/index.js';
+import type { Transition } from './alerts/types.js';
+import { DEMO_TARGET_ID, planDemo, startPlay, withDemoTiming, type DemoOptions, type DemoPlan, type DemoPlay } from './demo/play.js';
+import { startScript, type ScriptEntry } from './demo/script.js';
 import { buildApp } from './http/app.js';
 import { createPoller, type Poller } from './poller/poller.js';
 import { loadScenario } from './simulator/scenario.js';
-import { startSimulator } from './simulator/server.js';
 import { defaultSources, type Sources } from './sources/index.js';
 import { MemoryStore } from './storage/memory-store.js';
 import { RedisStore } from './storage/redis-store.js';
@@ -31,6 +33,18 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** For tests: a logger to use instead of stdout. */
   log?: Logger;
+  /**
+   * Play a scenario on a local simulator and watch it (`spacewatch demo`). Without a config file the
+   * built-in scenario (DEMO_SCENARIO) plays anyway; with one and no `demo`, nothing is simulated.
+   */
+  demo?: DemoRunOptions;
+  /** Hears every alert transition this process's engine records (the demo command prints them). */
+  onAlert?: (t: Transition) => void;
+}
+
+export interface DemoRunOptions extends DemoOptions {
+  /** Hears each scenario claim and mark once it is written to the store. */
+  onScript?: (entry: ScriptEntry, at: number) => void;
 }
 
 export interface Running {
@@ -39,6 +53,8 @@ export interface Running {
   store: Store;
   poller: Poller | undefined;
   registry: Registry;
+  /** The scenario being played, when this run is a demo. */
+  demo: DemoPlay | undefined;
   close(): Promise<void>;
 }
 
@@ -56,7 +72,7 @@ export function createLogger(level: string, pretty = process.stdout.isTTY === tr
 }
 
 export async function run(opts: RunOptions): Promise<Running> {
-  const { config } = opts;
+  let { config } = opts;
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger(config.log.level);
   const registry = new Registry();
@@ -69,8 +85,22 @@ export async function run(opts: RunOptions): Promise<Running> {
 
   try {
     const store = await openStore(config, log, closers);
-    const demoTargets = opts.configFile ? [] : await startDemo(log, closers);
-    await applyConfigTargets(store, [...config.targets, ...demoTargets], config.poller.defaultIntervalMs, log);
+    const plan = demoPlan(opts);
+    let demo: DemoPlay | undefined;
+    let stopScript: (() => Promise<void>) | undefined;
+    if (plan) {
+      // The engine's hysteresis and tick are scaled with the demo's speed; its target carries its rules.
+      config = withDemoTiming(config, plan.timing);
+      // Each demo is a new broadcast on a new simulator clock: what an earlier one left in a Redis
+      // store (observations, alerts, claims) would only muddle this one.
+      await store.deleteTarget(DEMO_TARGET_ID);
+      // Registered here, so it runs after the poller and the API have stopped and before the store closes.
+      closers.push(async () => {
+        await stopScript?.();
+        await demo?.close();
+      });
+    }
+    await applyConfigTargets(store, config.targets, config.poller.defaultIntervalMs, log);
 
     let poller: Poller | undefined;
     if (config.role !== 'api') {
@@ -89,7 +119,12 @@ export async function run(opts: RunOptions): Promise<Running> {
         store,
         log: log.child({ component: 'alerts' }),
         registry,
-        notify: notifications.notify,
+        notify: opts.onAlert
+          ? (t) => {
+              notifications.notify(t);
+              opts.onAlert!(t);
+            }
+          : notifications.notify,
         holds: (id) => poller?.holds(id) ?? false,
         minClearForMs: config.alerts.minClearForMs,
         tickMs: config.alerts.evaluateEveryMs,
@@ -133,7 +168,15 @@ export async function run(opts: RunOptions): Promise<Running> {
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
       log.info({ url, dashboard: `${url}/`, docs: `${url}/docs` }, 'spacewatch is listening');
     }
-    return { url, store, poller, registry, close };
+    if (plan) {
+      // Last, so scenario time 0 is when everything is watching (src/demo/play.ts startPlay).
+      demo = await startPlay(plan, log);
+      await applyConfigTargets(store, [...config.targets, demo.target], config.poller.defaultIntervalMs, log);
+      const script = startScript({ store, targetId: demo.target.id, scenario: demo.scenario, clock: demo.clock, log: log.child({ component: 'demo' }), ...(opts.demo?.onScript ? { onWritten: opts.demo.onScript } : {}) });
+      stopScript = () => script.stop();
+      await poller?.refresh();
+    }
+    return { url, store, poller, registry, demo, close };
   } catch (err) {
     await close();
     throw err;
@@ -214,27 +257,13 @@ function iso(v: string | number): string {
   return new Date(v).toISOString();
 }
 
-/** No config file: play the built-in scenario on a local simulator and watch it, so a first run shows a live chart. */
-async function startDemo(log: Logger, closers: (() => Promise<unknown>)[]): Promise<ConfigTarget[]> {
-  const scenario = loadScenario(DEMO_SCENARIO);
-  const sim = await startSimulator({ scenario, port: 0, host: '127.0.0.1', log: log.child({ component: 'simulator' }) });
-  closers.push(() => sim.close());
-  const demo: ConfigTarget = {
-    id: 'demo',
-    name: `Demo: ${scenario.name} (simulated X Space)`,
-    source: { kind: 'x-space', spaceId: scenario.spaceId, url: sim.url },
-    intervalMs: 1_000,
-    // The scenario plays a minute every 10 s; the rules are scaled to match, so the late start, the
-    // join-error rush, the capacity plateau and the drop each raise their alert while you watch.
-    rules: {
-      delay: { graceMs: 10_000 },
-      join_failures: { windowMs: 10_000, minAttempts: 5, forMs: 0 },
-      drop: { windowMs: 10_000, forMs: 0 },
-      capacity: { windowMs: 10_000, minAttempts: 5 },
-    },
-  };
-  log.info({ simulator: sim.url, scenario: scenario.name }, 'no config file: running the built-in demo (a simulated X Space and a target watching it)');
-  return [demo];
+/**
+ * The demo, when this run is one: `spacewatch demo` asked for it, or there is no config file (the
+ * built-in scenario, so a first run shows a live chart). One code path for both (src/demo/play.ts).
+ */
+function demoPlan(opts: RunOptions): DemoPlan | undefined {
+  const wanted = opts.demo ?? (opts.configFile ? undefined : { scenario: loadScenario(DEMO_SCENARIO), file: DEMO_SCENARIO });
+  return wanted && planDemo(wanted, opts.config);
 }
 
 type ConfigTarget = Config['targets'][number];

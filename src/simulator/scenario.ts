@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
+import { CLAIM_METRICS, CLAIM_STATES } from '../claims/claim.js';
+import { CLAIMANT_MAX, CLAIM_VALUE_MAX, QUOTE_MAX } from '../http/schemas/claims.js';
+import { HttpUrl } from '../schemas/common.js';
+import { MARK_KINDS, MARK_TEXT_MAX } from '../status/marks.js';
 import { checker } from '../validation.js';
 import { unitRandom } from './prng.js';
 
 // A scenario is a broadcast told in scenario seconds: where listeners stand at a few instants
-// (keyframes), when the state changes, and when the API misbehaves. The evaluator is pure — a
-// function of the scenario and the elapsed scenario time — so the server only maps clock to time
-// and tests need no sleeping.
+// (keyframes), when the state changes, when the API misbehaves, and what people say and mark along
+// the way (claims, marks: the simulator ignores those; `spacewatch demo` writes them into the store
+// when their time comes). The evaluator is pure — a function of the scenario and the elapsed
+// scenario time — so the server only maps clock to time and tests need no sleeping.
 
 const Seconds = (what: string) => Type.Number({ minimum: 0, errorMessage: `must be a number of ${what} seconds ≥ 0` });
 
@@ -36,6 +41,39 @@ const ErrorWindow = Type.Object(
   { additionalProperties: false },
 );
 
+const oneOf = <T extends string>(values: readonly T[]) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { errorMessage: `must be one of ${values.join(', ')}` },
+  );
+
+// The same fields and limits as POST /targets/:id/claims (src/http/schemas/claims.ts), with the
+// instant in scenario seconds: the claim is made at `atSec`, about that instant.
+const ScenarioClaim = Type.Object(
+  {
+    atSec: Seconds('scenario'),
+    metric: oneOf(CLAIM_METRICS),
+    value: Type.Optional(Type.Integer({ minimum: 0, maximum: CLAIM_VALUE_MAX, errorMessage: `must be an integer between 0 and ${CLAIM_VALUE_MAX}` })),
+    stateValue: Type.Optional(oneOf(CLAIM_STATES)),
+    claimant: Type.String({ minLength: 1, maxLength: CLAIMANT_MAX, errorMessage: `must be a string of 1–${CLAIMANT_MAX} characters` }),
+    quote: Type.Optional(Type.String({ maxLength: QUOTE_MAX, errorMessage: `must be a string of at most ${QUOTE_MAX} characters` })),
+    sourceUrl: Type.Optional(HttpUrl()),
+  },
+  { additionalProperties: false },
+);
+export type ScenarioClaim = Static<typeof ScenarioClaim>;
+
+// As POST /targets/:id/marks (src/status/marks.ts), at a scenario second.
+const ScenarioMark = Type.Object(
+  {
+    atSec: Seconds('scenario'),
+    kind: oneOf(MARK_KINDS),
+    text: Type.Optional(Type.String({ maxLength: MARK_TEXT_MAX, errorMessage: `must be a string of at most ${MARK_TEXT_MAX} characters` })),
+  },
+  { additionalProperties: false },
+);
+export type ScenarioMark = Static<typeof ScenarioMark>;
+
 export const ScenarioSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, errorMessage: 'must be a name of 1–200 characters' }),
@@ -52,6 +90,10 @@ export const ScenarioSchema = Type.Object(
     errorWindows: Type.Optional(Type.Array(ErrorWindow)),
     /** Most listeners the Space admits; demand above it is turned away with 503s, the share that did not fit. */
     capacity: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'must be a whole number ≥ 1' })),
+    /** Audience and state claims, each made at its `atSec` about that instant (written by `spacewatch demo`). */
+    claims: Type.Optional(Type.Array(ScenarioClaim)),
+    /** Operator marks (program-start, program-end, note, incident) at scenario seconds (written by `spacewatch demo`). */
+    marks: Type.Optional(Type.Array(ScenarioMark)),
   },
   { additionalProperties: false },
 );
@@ -159,7 +201,9 @@ export function parseScenario(value: unknown, origin = 'scenario'): Scenario {
   return scenario;
 }
 
-// What a schema cannot say: keyframes in time order, windows that open before they close.
+// What a schema cannot say: keyframes in time order, windows that open before they close, which of
+// value / stateValue goes with a claim's metric (worded as the claims API words it), and claims and
+// marks that fall within one play-through (a later one would never play in a loop).
 function orderProblem(s: Scenario): string | undefined {
   for (let i = 1; i < s.keyframes.length; i++) {
     if (s.keyframes[i]!.atSec <= s.keyframes[i - 1]!.atSec) return `keyframes[${i}].atSec: must be greater than keyframes[${i - 1}].atSec (${s.keyframes[i - 1]!.atSec})`;
@@ -168,6 +212,26 @@ function orderProblem(s: Scenario): string | undefined {
     if (w.toSec <= w.fromSec) return `errorWindows[${i}].toSec: must be greater than fromSec (${w.fromSec})`;
   }
   if (s.loop && durationMs(s) <= 0) return 'durationSec: is required when loop is true and the last keyframe is at 0';
+  const lengthSec = durationMs(s) / 1000;
+  for (const [i, c] of (s.claims ?? []).entries()) {
+    const problem = claimProblem(c);
+    if (problem) return `claims[${i}].${problem}`;
+    if (c.atSec > lengthSec) return `claims[${i}].atSec: must be within the scenario (at most ${lengthSec})`;
+  }
+  for (const [i, m] of (s.marks ?? []).entries()) {
+    if (m.atSec > lengthSec) return `marks[${i}].atSec: must be within the scenario (at most ${lengthSec})`;
+  }
+  return undefined;
+}
+
+function claimProblem(c: ScenarioClaim): string | undefined {
+  if (c.metric === 'state') {
+    if (c.stateValue === undefined) return 'stateValue: is required when metric is state';
+    if (c.value !== undefined) return 'value: must be absent when metric is state (use stateValue)';
+  } else {
+    if (c.value === undefined) return `value: is required when metric is ${c.metric}`;
+    if (c.stateValue !== undefined) return 'stateValue: only applies when metric is state';
+  }
   return undefined;
 }
 

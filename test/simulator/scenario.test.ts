@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -141,6 +141,64 @@ describe('loadScenario', () => {
       assert.throws(() => loadScenario(path), { message: `${path}: ${message}` });
     });
   }
+
+  // Claims and marks: the fields and limits of POST /claims and POST /marks, at scenario seconds.
+  const head = 'name: x\nspaceId: a1\nkeyframes: [{ atSec: 0, listeners: 1 }, { atSec: 10, listeners: 2 }]\n';
+  const invalidScript: [string, string, string][] = [
+    ['unknown claim metric', 'claims: [{ atSec: 1, metric: likes, value: 5, claimant: me }]', 'claims[0].metric: must be one of listeners, views, capacity, state'],
+    ['claim without a value', 'claims: [{ atSec: 1, metric: listeners, claimant: me }]', 'claims[0].value: is required when metric is listeners'],
+    ['state claim without a state', 'claims: [{ atSec: 1, metric: state, claimant: me }]', 'claims[0].stateValue: is required when metric is state'],
+    ['state claim with a value', 'claims: [{ atSec: 1, metric: state, stateValue: ended, value: 3, claimant: me }]', 'claims[0].value: must be absent when metric is state (use stateValue)'],
+    ['stateValue on a count', 'claims: [{ atSec: 1, metric: views, value: 3, stateValue: live, claimant: me }]', 'claims[0].stateValue: only applies when metric is state'],
+    ['unknown claimed state', 'claims: [{ atSec: 1, metric: state, stateValue: paused, claimant: me }]', 'claims[0].stateValue: must be one of live, scheduled, ended, offline'],
+    ['claim without a claimant', 'claims: [{ atSec: 1, metric: listeners, value: 5 }]', 'claims[0].claimant: is required'],
+    ['empty claimant', 'claims: [{ atSec: 1, metric: listeners, value: 5, claimant: "" }]', 'claims[0].claimant: must be a string of 1–200 characters'],
+    ['negative claimed value', 'claims: [{ atSec: 1, metric: listeners, value: -5, claimant: me }]', 'claims[0].value: must be an integer between 0 and 1000000000000000'],
+    ['claim source that is not a URL', 'claims: [{ atSec: 1, metric: listeners, value: 5, claimant: me, sourceUrl: "x.com/post" }]', 'claims[0].sourceUrl: must be an http(s) URL'],
+    ['claim with an absolute instant', 'claims: [{ at: 5, metric: listeners, value: 5, claimant: me }]', 'claims[0].atSec: is required'],
+    ['claim carrying its own verdict', 'claims: [{ atSec: 5, metric: listeners, value: 5, claimant: me, verdict: consistent }]', 'claims[0].verdict: is not a known field'],
+    ['claim after the scenario', 'claims: [{ atSec: 1, metric: listeners, value: 5, claimant: me }, { atSec: 11, metric: views, value: 5, claimant: me }]', 'claims[1].atSec: must be within the scenario (at most 10)'],
+    ['negative claim time', 'claims: [{ atSec: -1, metric: listeners, value: 5, claimant: me }]', 'claims[0].atSec: must be a number of scenario seconds ≥ 0'],
+    ['unknown mark kind', 'marks: [{ atSec: 1, kind: start }]', 'marks[0].kind: must be one of program-start, program-end, note, incident'],
+    ['mark text too long', `marks: [{ atSec: 1, kind: note, text: "${'x'.repeat(501)}" }]`, 'marks[0].text: must be a string of at most 500 characters'],
+    ['mark after the scenario', 'marks: [{ atSec: 1, kind: note }, { atSec: 12, kind: note }]', 'marks[1].atSec: must be within the scenario (at most 10)'],
+    ['claims not a list', 'claims: { atSec: 1 }', 'claims: must be array'],
+  ];
+  for (const [name, text, message] of invalidScript) {
+    test(`${name}: the error names the file, the field and the rule`, () => {
+      const path = file(`${name.replace(/\W+/g, '-')}.yaml`, `${head}${text}\n`);
+      assert.throws(() => loadScenario(path), { message: `${path}: ${message}` });
+    });
+  }
+
+  test('claims and marks that follow the rules load as written; durationSec bounds them', () => {
+    const path = file(
+      'script.yaml',
+      `${head}durationSec: 20\nclaims:\n  - { atSec: 20, metric: state, stateValue: ended, claimant: "@host", quote: "that's a wrap", sourceUrl: "https://x.com/host/status/1" }\n` +
+        '  - { atSec: 3, metric: capacity, value: 10000, claimant: ops }\nmarks:\n  - { atSec: 0, kind: program-start }\n  - { atSec: 15, kind: incident, text: mic dead }\n',
+    );
+    const sc = loadScenario(path);
+    assert.deepEqual(sc.claims, [
+      { atSec: 20, metric: 'state', stateValue: 'ended', claimant: '@host', quote: "that's a wrap", sourceUrl: 'https://x.com/host/status/1' },
+      { atSec: 3, metric: 'capacity', value: 10000, claimant: 'ops' },
+    ]);
+    assert.deepEqual(sc.marks, [{ atSec: 0, kind: 'program-start' }, { atSec: 15, kind: 'incident', text: 'mic dead' }]);
+    // The simulator plays the same broadcast with or without them.
+    assert.deepEqual(evaluate(sc, s(5)), evaluate({ ...sc, claims: [], marks: [] }, s(5)));
+  });
+
+  test('every shipped scenario loads and opens with a comment telling its story', () => {
+    const dir = new URL('../../scenarios/', import.meta.url);
+    const shipped = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    assert.ok(shipped.length >= 4, shipped.join(', '));
+    for (const f of shipped) {
+      const path = new URL(f, dir).pathname;
+      const sc = loadScenario(path);
+      const header = readFileSync(path, 'utf8').split('\n').filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('#')));
+      assert.ok(header.length >= 3, `${f}: a header comment of a few lines`);
+      assert.ok(sc.speed !== undefined && sc.schedule !== undefined, `${f}: a speed and a schedule`);
+    }
+  });
 
   test('YAML that does not parse, and a missing file', () => {
     const path = file('broken.yaml', 'name: [unclosed\n');
