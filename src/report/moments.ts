@@ -36,9 +36,12 @@ export function claimedText({ claim }: JudgedClaim): string {
   }
 }
 
-/** "43 min late", "2 min early", "on time". */
+/**
+ * "43 min late", "20 s early", "on time". Exact to the second: a report is cited, and whether 20 s
+ * counts as late is the reader's call (the status and the delay rule apply the configured grace).
+ */
 export function lateness(delayMs: number): string {
-  if (Math.abs(delayMs) < 30_000) return 'on time';
+  if (Math.abs(delayMs) < 1000) return 'on time';
   return `${spanText(delayMs)} ${delayMs > 0 ? 'late' : 'early'}`;
 }
 

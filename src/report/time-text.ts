@@ -28,6 +28,7 @@ export function utcClockOn(ms: number, day: number): string {
 /** "45 s", "41 min", "1 h 5 min", "2 d 3 h": a length of time as a reporter writes it. */
 export function spanText(ms: number): string {
   const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(abs)} ms`;
   if (abs < 60_000) return `${Math.round(abs / 1000)} s`;
   const min = Math.round(abs / 60_000);
   if (min < 60) return `${min} min`;

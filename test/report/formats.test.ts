@@ -82,7 +82,7 @@ test('headline: the variants a broadcast can produce', () => {
   );
   assert.equal(
     make(scheduled, [live(T - 20_000, 5), live(T + 10_000, 6)]),
-    'Scheduled 2025-11-21 20:00 UTC; on air 19:59 (on time). Peak 6 listeners at 20:00. No join attempt failed (2 attempts). Not ended by the last observation, 20:00 (30 s on air).',
+    'Scheduled 2025-11-21 20:00 UTC; on air 19:59 (20 s early). Peak 6 listeners at 20:00. No join attempt failed (2 attempts). Not ended by the last observation, 20:00 (30 s on air).',
   );
   assert.equal(
     make(scheduled, [live(T + 60_000, 5, false)], T + 3 * 3_600_000),

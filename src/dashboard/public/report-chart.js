@@ -10,11 +10,12 @@ import { utc } from './report-format.js';
 
 const css = (name) => window.getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
-/** "20:30", with the date under the first tick and under the first tick of each new day. */
+/** "20:30" ("20:30:15" when ticks are under a minute apart), with the date under the first tick of each day. */
 function utcTick(t, i, ticks) {
   const s = utc(t);
   const day = s.slice(0, 10);
-  return i === 0 || utc(ticks[i - 1]).slice(0, 10) !== day ? `${s.slice(11, 16)}\n${day}` : s.slice(11, 16);
+  const time = ticks.length > 1 && ticks[1] - ticks[0] < 60_000 ? s.slice(11, 19) : s.slice(11, 16);
+  return i === 0 || utc(ticks[i - 1]).slice(0, 10) !== day ? `${time}\n${day}` : time;
 }
 
 /** Claims worth a marker: those about an instant inside the chart's range. */

@@ -23,10 +23,10 @@ export function codes(map) {
     .join(', ');
 }
 
-/** "10 m 10 s late", "2 m early", "on time". */
+/** "10 m 10 s late", "20 s early", "on time" (within a second, as the report's own text). */
 export function lateness(ms) {
   if (typeof ms !== 'number') return '—';
-  if (Math.abs(ms) < 30_000) return 'on time';
+  if (Math.abs(ms) < 1000) return 'on time';
   return `${formatDuration(Math.abs(ms))} ${ms > 0 ? 'late' : 'early'}`;
 }
 
