@@ -1,5 +1,6 @@
 import uPlot from '/assets/uplot/uPlot.esm.js';
 import { api } from './api.js';
+import { axisCount } from './chart-data.js';
 import { alignSeries, anchorOf, fetchWindow, formatT, mergeAligned, MINUTE, MINUTE_INCRS, peakOf, xRange } from './compare-align.js';
 import { formatClock, formatCount } from './format.js';
 import { formatSpan } from './timeline-format.js';
@@ -153,7 +154,7 @@ function draw(sides) {
       padding: [12, 40, 0, 0],
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false, range: (_u, min, max) => (min === xMin && max === xMax ? [xMin, xMax] : [min, max]) }, y: { range: (_u, _min, max) => [0, Math.max(10, (max || 0) * 1.1)] } },
-      axes: [axis({ incrs: MINUTE_INCRS, space: 90, values: (_u, ticks) => ticks.map(formatT) }), axis({ size: 80, values: (_u, ticks) => ticks.map(formatCount) })],
+      axes: [axis({ incrs: MINUTE_INCRS, space: 90, values: (_u, ticks) => ticks.map(formatT) }), axis({ size: 80, values: (_u, ticks) => ticks.map(axisCount) })],
       series: [
         { label: 'time', value: (_u, v) => formatT(v) },
         ...shown.map((s) => ({ label: s.target.name, stroke: s.color, width: 2, spanGaps: false, value: (_u, v) => formatCount(v) })),

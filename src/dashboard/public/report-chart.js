@@ -4,7 +4,7 @@
 // twice the peak); claims above it get a ▲ at the top edge with their figure.
 
 import uPlot from '/assets/uplot/uPlot.esm.js';
-import { bridgeGaps } from './chart-data.js';
+import { axisCount, bridgeGaps } from './chart-data.js';
 import { formatCount } from './format.js';
 import { utc } from './report-format.js';
 
@@ -102,7 +102,7 @@ export function drawChart(el, { series, claims, range, maxGapMs, width, height }
       tzDate: (ts) => uPlot.tzDate(new Date(ts), 'Etc/UTC'),
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: () => [range.from, range.to] }, y: { range: () => [0, Math.max(10, top * 1.1)] } },
-      axes: [{ ...axis, values: (_u, ticks) => ticks.map(utcTick) }, { ...axis, size: 80, values: (_u, ticks) => ticks.map(formatCount) }],
+      axes: [{ ...axis, values: (_u, ticks) => ticks.map(utcTick) }, { ...axis, size: 80, values: (_u, ticks) => ticks.map(axisCount) }],
       series: [
         { label: 'time (UTC)', value: (_u, v) => (v === null || v === undefined ? '—' : utc(v)) },
         { label: 'listeners', stroke: css('--listeners'), fill: css('--listeners-fill'), width: 2, spanGaps: false, value: (_u, v) => formatCount(v) },
