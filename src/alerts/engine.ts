@@ -7,6 +7,7 @@ import { ON_AIR_EVENT, onAirAt, recordedOnAir, scheduledStart } from '../detect/
 import { effectiveRules, lookbackMs, type RulesConfig } from '../detect/rules.js';
 import type { Condition, RuleSettings } from '../detect/types.js';
 import type { Store } from '../storage/store.js';
+import { newestId } from '../storage/stream-id.js';
 import type { Observation, Target, TargetEvent } from '../types.js';
 import { step } from './lifecycle.js';
 import type { Alert, Transition } from './types.js';
@@ -43,12 +44,21 @@ export interface AlertEngine {
   stop(): Promise<void>;
 }
 
+/** Latest instant any event can carry (ECMA-262 time value limit). */
+const END_OF_TIME = 8.64e15;
+/** Events read by ID per request while following a target. */
+const EVENTS_PAGE = 1_000;
+
 interface TargetState {
   target: Target;
   window: Observation[];
   loadedAt: number;
+  /** Every event of the target, oldest instant first; followed by ID between full reads. */
   events: TargetEvent[];
   eventsAt: number;
+  eventsFullAt: number;
+  /** The newest event ID read (insertion order). */
+  eventCursor: string | undefined;
   running: Promise<Transition[]> | undefined;
   again: boolean;
   /** Rows around the newest listeners claim, when its instant is older than the window (claim_gap). */
@@ -96,22 +106,22 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
     let cut = 0;
     while (cut < state.window.length - 1 && state.window[cut]!.at < from) cut++;
     if (cut) state.window.splice(0, cut);
-    if (t - state.eventsAt > eventsMaxAgeMs) {
-      state.events = await store.events(target.id, 0, t);
-      state.eventsAt = t;
-    }
+    if (t - state.eventsAt > eventsMaxAgeMs) await refreshEvents(state, t);
+    // Only what has happened: a claim or mark about a later instant waits for it.
+    const last = state.events[state.events.length - 1];
+    const events = last && last.at > t ? state.events.filter((e) => e.at <= t) : state.events;
 
-    const observations = await withClaimContext(state, from, t);
+    const observations = await withClaimContext(state, events, from, t);
     let conditions: Condition[];
     try {
-      conditions = runDetectors({ target, observations, events: state.events, rules, now: t });
+      conditions = runDetectors({ target, observations, events, rules, now: t });
     } catch (err) {
       detectorErrors.inc({ target: target.id });
       log.error({ err, target: target.id }, 'a detector threw; alerts for this target are not evaluated');
       return [];
     }
 
-    await recordOnAir(state, observations, t);
+    await recordOnAir(state, events, observations, t);
 
     const out: Transition[] = [];
     for (const cond of conditions) {
@@ -127,21 +137,49 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
   }
 
   /**
+   * Events change rarely and can be many (a long broadcast's alert history, claims, marks): between
+   * full reads (every `reloadMs`, which also lets go of what retention trimmed) only what was written
+   * since the newest ID read is fetched.
+   */
+  async function refreshEvents(state: TargetState, t: number): Promise<void> {
+    const id = state.target.id;
+    if (t - state.eventsFullAt > reloadMs) {
+      state.events = await store.events(id, 0, END_OF_TIME);
+      state.eventsFullAt = t;
+      state.eventCursor = newestId(state.events, undefined);
+    } else {
+      const fresh: TargetEvent[] = [];
+      for (;;) {
+        const page = await store.eventsAfter(id, state.eventCursor, EVENTS_PAGE);
+        fresh.push(...page);
+        state.eventCursor = newestId(page, state.eventCursor);
+        if (page.length < EVENTS_PAGE) break;
+      }
+      const known = new Set(state.events.map((e) => e.id));
+      const added = fresh.filter((e) => !known.has(e.id));
+      if (added.length) state.events = [...state.events, ...added].sort((a, b) => a.at - b.at); // stable: equal instants keep their order
+    }
+    state.eventsAt = t;
+  }
+
+  /**
    * The first time a broadcast is seen on air (per scheduled start), write it down: the window only
    * keeps minutes of observations, and after a long outage the delay rule and the status must still
    * know the show began. Marks the timeline too.
    */
-  async function recordOnAir(state: TargetState, observations: readonly Observation[], t: number): Promise<void> {
-    const scheduled = scheduledStart(state.target, state.events);
+  async function recordOnAir(state: TargetState, events: readonly TargetEvent[], observations: readonly Observation[], t: number): Promise<void> {
+    const scheduled = scheduledStart(state.target, events);
     // A broadcast's on-air moment is not older than half a day before its scheduled start.
     const since = scheduled === undefined ? -Infinity : scheduled - 12 * 3_600_000;
-    if (recordedOnAir(state.events, since) !== undefined) return;
-    const at = onAirAt(observations, state.events, since);
+    if (recordedOnAir(events, since) !== undefined) return;
+    const at = onAirAt(observations, events, since);
     if (at === undefined || at > t) return;
     const event: TargetEvent = { at, type: ON_AIR_EVENT, data: scheduled === undefined ? {} : { scheduledStart: new Date(scheduled).toISOString(), delayMs: at - scheduled } };
     try {
-      await store.appendEvent(state.target.id, event);
-      state.events = [...state.events, event].sort((a, b) => a.at - b.at);
+      // Kept at once (the next read by ID brings it again and is told apart by its ID): the next
+      // evaluation must not record it twice.
+      const id = await store.appendEvent(state.target.id, event);
+      state.events = [...state.events, { ...event, id }].sort((a, b) => a.at - b.at);
     } catch (err) {
       log.error({ err, target: state.target.id }, 'cannot record the on-air moment');
     }
@@ -153,9 +191,9 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
    * would otherwise find no measurement and the alert would resolve on its own: read those rows from
    * the store (once per claim) and hand them to the detectors beside the window.
    */
-  async function withClaimContext(state: TargetState, from: number, t: number): Promise<Observation[]> {
+  async function withClaimContext(state: TargetState, events: readonly TargetEvent[], from: number, t: number): Promise<Observation[]> {
     let newest: { at: number; key: string } | undefined;
-    for (const c of claimsOf(state.events)) {
+    for (const c of claimsOf(events)) {
       if (c.metric === 'listeners' && c.at <= t && (!newest || c.at >= newest.at)) newest = { at: c.at, key: `${c.at}:${c.value}:${c.claimant}` };
     }
     const tol = newest && toleranceMs(state.target.intervalMs);
@@ -227,7 +265,7 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
       if (stopped) return;
       let state = targets.get(target.id);
       if (!state) {
-        state = { target, window: [], loadedAt: -Infinity, events: [], eventsAt: -Infinity, running: undefined, again: false, claimRows: undefined };
+        state = { target, window: [], loadedAt: -Infinity, events: [], eventsAt: -Infinity, eventsFullAt: -Infinity, eventCursor: undefined, running: undefined, again: false, claimRows: undefined };
         targets.set(target.id, state);
       }
       state.target = target;

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { SpacewatchError } from '../errors.js';
 import { toIso } from '../schemas/common.js';
 import type { Store } from '../storage/store.js';
+import { idAfter, splitId } from '../storage/stream-id.js';
 import type { Observation, TargetEvent } from '../types.js';
 import type { SseClient } from './sse.js';
 
@@ -51,20 +52,6 @@ export function observationFrame(o: Observation): Observation {
 /** The `event` frame: a /timeline entry without the span fields. */
 export function eventFrame(e: TargetEvent) {
   return { id: e.id ?? '', at: toIso(e.at), type: e.type, data: e.data ?? {} };
-}
-
-/** Stream IDs `<ms>-<seq>` in order; an absent cursor is before everything. */
-export function idAfter(id: string | undefined, cursor: string | undefined): boolean {
-  if (id === undefined) return false;
-  if (cursor === undefined) return true;
-  const [a, b] = splitId(id);
-  const [c, d] = splitId(cursor);
-  return a > c || (a === c && b > d);
-}
-
-function splitId(id: string): [number, number] {
-  const dash = id.indexOf('-');
-  return dash < 0 ? [Number(id), 0] : [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
 }
 
 const byId = (x: TargetEvent, y: TargetEvent) => (x.id === y.id ? 0 : idAfter(x.id, y.id) ? 1 : -1);
@@ -211,11 +198,11 @@ export class LiveHub {
 
     const now = Date.now();
     // Bounded by now: a future-dated import would otherwise move the cursor past everything real.
-    const [rows, events] = await Promise.all([
+    const [rows, fresh] = await Promise.all([
       r.obsCursor < now ? store.range(id, r.obsCursor + 1, now, { limit: this.#opts.pageRows }) : Promise.resolve([]),
-      store.events(id, 0, END_OF_TIME),
+      // By ID: only what was written since the last poll, not the whole stream four times a second.
+      store.eventsAfter(id, r.eventCursor, this.#opts.pageRows),
     ]);
-    const fresh = events.filter((e) => idAfter(e.id, r.eventCursor)).sort(byId);
     if (rows.length) r.obsCursor = rows[rows.length - 1]!.at;
     if (fresh.length) r.eventCursor = fresh[fresh.length - 1]!.id;
     if (rows.length === 0 && fresh.length === 0) return;

@@ -6,6 +6,7 @@ import type { Observation, Rollup, Target, TargetEvent } from '../types.js';
 import { groupBatch, normalizeObservation } from './codec.js';
 import { computeRollup, MINUTE_MS, minutesToRecompute } from './rollup.js';
 import type { AppendItem, AppendResult, RangeOptions, Store } from './store.js';
+import { idAfter } from './stream-id.js';
 import type { Alert } from '../alerts/types.js';
 
 interface StoredEvent {
@@ -140,13 +141,15 @@ export class MemoryStore implements Store {
 
   async events(targetId: string, from: number, to: number): Promise<TargetEvent[]> {
     const out: TargetEvent[] = [];
-    for (const e of this.#data.get(targetId)?.events ?? []) {
-      if (!(e.at >= from && e.at <= to)) continue;
-      const event: TargetEvent = { id: e.id, at: e.at, type: e.type };
-      if (e.data !== undefined) event.data = JSON.parse(e.data) as Record<string, unknown>;
-      out.push(event);
-    }
+    for (const e of this.#data.get(targetId)?.events ?? []) if (e.at >= from && e.at <= to) out.push(decodeStored(e));
     return out.sort((a, b) => a.at - b.at); // stable: equal `at` stay in insertion order
+  }
+
+  async eventsAfter(targetId: string, afterId: string | undefined, limit: number): Promise<TargetEvent[]> {
+    const events = this.#data.get(targetId)?.events ?? [];
+    // IDs grow with insertion, so the first one after `afterId` starts the answer.
+    const first = events.findIndex((e) => idAfter(e.id, afterId));
+    return first < 0 ? [] : events.slice(first, first + limit).map(decodeStored);
   }
 
   async putAlert(alert: Alert): Promise<void> {
@@ -224,4 +227,10 @@ function copyObservation(o: Observation): Observation {
   if (o.join) c.join = { ...o.join };
   if (o.extra) c.extra = { ...o.extra };
   return c;
+}
+
+function decodeStored(e: StoredEvent): TargetEvent {
+  const event: TargetEvent = { id: e.id, at: e.at, type: e.type };
+  if (e.data !== undefined) event.data = JSON.parse(e.data) as Record<string, unknown>;
+  return event;
 }

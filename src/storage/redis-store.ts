@@ -254,6 +254,12 @@ export class RedisStore implements Store {
     return out.sort((a, b) => a.at - b.at); // stable: equal `at` stay in insertion order
   }
 
+  async eventsAfter(targetId: string, afterId: string | undefined, limit: number): Promise<TargetEvent[]> {
+    // `(` makes the start exclusive (Redis ≥ 6.2).
+    const entries = await this.#redis.xrange(this.#keys.events(targetId), afterId === undefined ? '-' : `(${afterId}`, '+', 'COUNT', limit);
+    return entries.map(([id, fields]) => decodeEvent(id, fields));
+  }
+
   async putAlert(alert: Alert): Promise<void> {
     await this.#redis.hset(this.#keys.alerts(), `${alert.targetId}|${alert.rule}`, JSON.stringify(alert));
   }

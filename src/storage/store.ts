@@ -48,6 +48,11 @@ export interface Store {
   /** Appends an event; returns its ID. */
   appendEvent(targetId: string, event: TargetEvent): Promise<string>;
   events(targetId: string, from: number, to: number): Promise<TargetEvent[]>;
+  /**
+   * Events written after the one with ID `afterId` (all, when undefined), in the order they were
+   * written, at most `limit`: what a follower that has seen up to `afterId` has not seen yet.
+   */
+  eventsAfter(targetId: string, afterId: string | undefined, limit: number): Promise<TargetEvent[]>;
 
   /**
    * Poller coordination (DESIGN.md "Processes and scale"): claims the lease on each target for

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAlertEngine } from '../../src/alerts/engine.js';
+import { claimEvent } from '../../src/claims/claim.js';
 import type { Transition } from '../../src/alerts/types.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Observation, Target } from '../../src/types.js';
@@ -137,4 +138,23 @@ describe('alert engine', () => {
     assert.equal((await s.store.events('sp', 0, T0 + 10_000_000)).filter((e) => e.type === 'on-air').length, 1, 'recorded once');
     await s.engine.stop();
   });
+
+  test('events written meanwhile are followed by ID between full reads: a claim is judged within seconds, the stream is read whole once', async () => {
+    const s = setup({ claim_gap: { forMs: 0 } });
+    let fullReads = 0;
+    const events = s.store.events.bind(s.store);
+    s.store.events = (...args) => {
+      fullReads++;
+      return events(...args);
+    };
+    await s.engine.start();
+    for (let i = 0; i < 5; i++) await s.feed(i * 1000, true);
+    await s.store.appendEvent('sp', claimEvent({ at: T0 + 4000, metric: 'listeners', value: 60_000_000, claimant: 'host' }));
+    const rules: string[] = [];
+    for (let i = 5; i < 12; i++) for (const t of await s.feed(i * 1000, true)) if (t.alert.rule === 'claim_gap') rules.push(`${i}:${t.to}`);
+    assert.deepEqual(rules, ['6:firing'], 'seen at the first read by ID after it was written (reads every 2 s: at 3 s, 6 s)');
+    assert.equal(fullReads, 1, 'one full read of the event stream within reloadMs');
+    await s.engine.stop();
+  });
 });
+

@@ -203,6 +203,16 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
       assert.deepEqual((await store.events('ev', T0 + 100, T0 + 500)).map((e) => e.type), ['claim', 'alert']);
       assert.deepEqual(await store.events('ev', T0 + 901, T0 + 2000), []);
       assert.deepEqual(await store.events('none', 0, Number.MAX_SAFE_INTEGER), []);
+
+      // Followers read by ID, in insertion order, whatever instant each event is about.
+      assert.deepEqual((await store.eventsAfter('ev', undefined, 10)).map((e) => e.id), [a, b, c]);
+      assert.deepEqual((await store.eventsAfter('ev', a, 10)).map((e) => [e.id, e.type]), [[b, 'claim'], [c, 'mark']]);
+      assert.deepEqual((await store.eventsAfter('ev', a, 1)).map((e) => e.id), [b]);
+      assert.deepEqual(await store.eventsAfter('ev', c, 10), []);
+      assert.deepEqual(await store.eventsAfter('none', undefined, 10), []);
+      const burst = [];
+      for (let i = 0; i < 5; i++) burst.push(await store.appendEvent('ev', { at: T0, type: `burst-${i}` }));
+      assert.deepEqual((await store.eventsAfter('ev', burst[1], 2)).map((e) => e.type), ['burst-2', 'burst-3'], 'IDs within one ms');
     });
 
     scenario('latest(): newest observation, unaffected by older imports', async (store) => {
