@@ -9,7 +9,7 @@ import type { Condition, RuleSettings } from '../detect/types.js';
 import type { Store } from '../storage/store.js';
 import { newestId } from '../storage/stream-id.js';
 import type { Observation, Target, TargetEvent } from '../types.js';
-import { step } from './lifecycle.js';
+import { step, withdraw } from './lifecycle.js';
 import type { Alert, Transition } from './types.js';
 
 export interface AlertEngineOptions {
@@ -254,9 +254,36 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
     for (const [id, state] of targets) {
       if (opts.holds && !opts.holds(id)) {
         targets.delete(id);
+        void withdrawIfDeleted(id);
         continue;
       }
       void schedule(state);
+    }
+  }
+
+  /**
+   * A target this poller let go of: taken over by another poller (its alerts live on there), or
+   * deleted — then its open alerts resolve here, for the metric and the notifiers. Nothing is
+   * written: the target's events and alert rows went with it.
+   */
+  async function withdrawIfDeleted(id: string): Promise<void> {
+    try {
+      if (await store.getTarget(id)) return;
+    } catch (err) {
+      log.warn({ err, target: id }, 'cannot tell whether a released target was deleted');
+      return;
+    }
+    const t = now();
+    for (const [key, prev] of alerts) {
+      if (prev.targetId !== id) continue;
+      alerts.delete(key);
+      const { transition } = withdraw(prev, t);
+      if (!transition) continue;
+      transitions.inc({ rule: prev.rule, to: 'resolved' });
+      firing.remove({ target: id, rule: prev.rule });
+      log.info({ target: id, rule: prev.rule }, 'alert resolved: target deleted');
+      // Only what notifiers heard of: a pending alert never reached them.
+      if (prev.state === 'firing') opts.notify?.(transition);
     }
   }
 

@@ -55,3 +55,15 @@ function resolve(alert: Alert, cond: Condition, now: number): Step {
   const resolved: Alert = { ...rest, state: 'resolved', resolvedAt: now, condition: cond };
   return { alert: resolved, transition: { alert: resolved, from: alert.state, to: 'resolved' } };
 }
+
+/**
+ * The target itself is gone (deleted): an open alert resolves at once, whatever its condition —
+ * there is nothing left to watch, and a receiver such as Alertmanager must not keep it firing until
+ * its own timeout. A pending one resolves without having fired, as when its condition clears.
+ */
+export function withdraw(prev: Alert | undefined, now: number): Step {
+  if (!prev || prev.state === 'resolved') return { alert: prev };
+  const cond: Condition = { ...prev.condition, active: false, summary: `target deleted (was: ${prev.condition.summary})` };
+  return resolve(prev, cond, now);
+}
+

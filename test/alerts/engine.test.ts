@@ -156,5 +156,40 @@ describe('alert engine', () => {
     assert.equal(fullReads, 1, 'one full read of the event stream within reloadMs');
     await s.engine.stop();
   });
+
+  test('a deleted target: its firing alert resolves for the metric and the notifiers; one taken over by another poller does not', async () => {
+    const store = new MemoryStore();
+    const registry = new Registry();
+    const heard: Transition[] = [];
+    const held = new Set(['gone', 'moved']);
+    let clock = T0;
+    const engine = createAlertEngine({ store, log: pino({ level: 'silent' }), registry, now: () => clock, notify: (t) => heard.push(t), holds: (id) => held.has(id), tickMs: 10 });
+    await engine.start();
+    for (const id of held) {
+      const target: Target = { id, name: id, source: { kind: 'x-space' }, intervalMs: 1_000, rules: { outage: { consecutiveFailures: 2, forMs: 0 } } };
+      await store.putTarget(target);
+      for (let i = 0; i < 3; i++) {
+        clock = T0 + i * 1000;
+        const obs: Observation = { at: clock, state: 'unknown', join: { ok: false, ms: 5, error: 'timeout' } };
+        await store.append([{ targetId: id, obs }]);
+        engine.observe(target, obs);
+        await engine.evaluate(id);
+      }
+    }
+    const firingNow = async () => (await registry.getSingleMetric('spacewatch_alerts_firing')!.get()).values.filter((v) => v.value === 1).map((v) => v.labels.target).sort();
+    assert.deepEqual(await firingNow(), ['gone', 'moved']);
+    heard.length = 0;
+
+    await store.deleteTarget('gone');
+    held.clear(); // 'gone' is deleted; 'moved' still exists, held by another poller now
+    const deadline = Date.now() + 5000;
+    while (heard.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(heard.map((t) => [t.alert.targetId, t.alert.rule, t.from, t.to]), [['gone', 'outage', 'firing', 'resolved']]);
+    assert.match(heard[0]!.alert.condition.summary, /^target deleted/);
+    assert.deepEqual(await firingNow(), ['moved']);
+    assert.deepEqual(await store.listAlerts().then((a) => a.map((x) => x.targetId)), ['moved'], 'nothing written back for the deleted target');
+    await engine.stop();
+  });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { step, type LifecycleSettings } from '../../src/alerts/lifecycle.js';
+import { step, withdraw, type LifecycleSettings } from '../../src/alerts/lifecycle.js';
 import type { Alert } from '../../src/alerts/types.js';
 import type { Condition } from '../../src/detect/types.js';
 
@@ -59,4 +59,20 @@ describe('alert lifecycle', () => {
     assert.equal(last?.resolvedAt, 35_000);
     assert.equal(last?.inactiveSince, undefined);
   });
+});
+
+test('withdraw: an open alert resolves at once (a pending one without having fired); nothing else changes', () => {
+  const firing = run([[0, true], [10_000, true]]).last!;
+  const w = withdraw(firing, 12_000);
+  assert.deepEqual([w.alert?.state, w.alert?.resolvedAt, w.alert?.firedAt, w.transition?.from, w.transition?.to], ['resolved', 12_000, 10_000, 'firing', 'resolved']);
+  assert.equal(w.alert?.condition.active, false);
+  assert.match(w.alert!.condition.summary, /^target deleted \(was: failed 0.5\)$/);
+
+  const pending = run([[0, true]]).last!;
+  const p = withdraw(pending, 1_000);
+  assert.deepEqual([p.alert?.state, p.alert?.firedAt, p.transition?.from], ['resolved', undefined, 'pending']);
+
+  const resolved = w.alert!;
+  assert.deepEqual(withdraw(resolved, 20_000), { alert: resolved });
+  assert.deepEqual(withdraw(undefined, 20_000), { alert: undefined });
 });
