@@ -6,6 +6,11 @@ import type { Observation, Target, TargetEvent } from '../types.js';
 
 export const ON_AIR_WINDOW_MS = 60_000;
 export const ON_AIR_MIN_SUCCESS = 0.5;
+/**
+ * How long before its scheduled start a broadcast's on-air moment may lie: an earlier `on-air`
+ * event or program-start mark belongs to a previous show on the same target (a weekly Space).
+ */
+export const ON_AIR_HORIZON_MS = 12 * 3_600_000;
 
 /** The scheduled start: the latest schedule the platform reported, else the target's own (config/API). */
 export function scheduledStart(target: Target, events: readonly TargetEvent[]): number | undefined {

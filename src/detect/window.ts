@@ -45,36 +45,48 @@ export function isAttempt(o: Observation, scheduledStart?: number): o is Observa
   return o.join !== undefined && o.join.error !== 'ended' && o.state !== 'ended' && !expectedOffAir(o, scheduledStart);
 }
 
-export interface JoinStats {
+/** Join attempts counted: how many, how many failed, and the failures by join-error code. */
+export interface JoinCounts {
   attempts: number;
   failed: number;
-  /** Failed share, 0–1; 0 when there were no attempts. */
-  share: number;
   /** Failures by join-error code. */
   codes: Record<string, number>;
 }
 
-export function joinStats(observations: readonly Observation[], scheduledStart?: number): JoinStats {
-  let attempts = 0;
-  let failed = 0;
-  const codes: Record<string, number> = {};
-  for (const o of observations) {
-    if (!isAttempt(o, scheduledStart)) continue;
-    attempts++;
-    if (o.join.ok) continue;
-    failed++;
-    const code = o.join.error ?? 'unknown';
-    codes[code] = (codes[code] ?? 0) + 1;
-  }
-  return { attempts, failed, share: attempts === 0 ? 0 : failed / attempts, codes };
+export interface JoinStats extends JoinCounts {
+  /** Failed share, 0–1; 0 when there were no attempts. */
+  share: number;
 }
 
-/** "timeout 20, http_5xx 11": the most frequent codes first, at most three. */
-export function formatCodes(codes: Record<string, number>): string {
+/**
+ * Counts one observation into `counts` when it is a join attempt (`isAttempt`); says whether it was.
+ * The one per-row tally behind every join figure: the detectors' windows, the report's buckets.
+ */
+export function tallyJoin(counts: JoinCounts, o: Observation, scheduledStart?: number): boolean {
+  if (!isAttempt(o, scheduledStart)) return false;
+  counts.attempts++;
+  if (o.join.ok) return true;
+  counts.failed++;
+  const code = o.join.error ?? 'unknown';
+  counts.codes[code] = (counts.codes[code] ?? 0) + 1;
+  return true;
+}
+
+export function joinStats(observations: readonly Observation[], scheduledStart?: number): JoinStats {
+  const counts: JoinCounts = { attempts: 0, failed: 0, codes: {} };
+  for (const o of observations) tallyJoin(counts, o, scheduledStart);
+  return { ...counts, share: counts.attempts === 0 ? 0 : counts.failed / counts.attempts };
+}
+
+/**
+ * "timeout 20, http_5xx 11": the most frequent codes first (ties by name), at most `limit` of them
+ * (a one-line alert summary keeps three; the report lists every code with `Infinity`).
+ */
+export function formatCodes(codes: Record<string, number>, limit = 3): string {
   return Object.entries(codes)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, 3)
-    .map(([code, n]) => `${code} ${n}`)
+    .slice(0, limit)
+    .map(([code, n]) => `${code} ${formatCount(n)}`)
     .join(', ');
 }
 

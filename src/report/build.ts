@@ -2,10 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { claimsOf, type Claim } from '../claims/claim.js';
 import type { JudgedClaim } from '../claims/ledger.js';
 import { toleranceMs } from '../claims/verdict.js';
-import { ON_AIR_WINDOW_MS, onAirAt, programStartMark, recordedOnAir, scheduledStart } from '../detect/on-air.js';
+import { ON_AIR_HORIZON_MS, ON_AIR_WINDOW_MS, onAirAt, programStartMark, recordedOnAir, scheduledStart } from '../detect/on-air.js';
 import type { RuleSettings } from '../detect/types.js';
-import { endedAt } from '../detect/window.js';
-import { programEndMark } from '../status/marks.js';
+import { endOf, type EndOf } from '../status/status.js';
 import type { Observation, Target, TargetEvent } from '../types.js';
 import { alertEpisodes } from './alerts.js';
 import { CSV_HEADER, csvRow } from './csv.js';
@@ -21,9 +20,11 @@ import type { Report, ReportRange } from './types.js';
 //
 // Definitions follow the target status (src/status/status.ts) and the on-air test
 // (src/detect/on-air.ts), applied to the range: a report of [from, to] knows nothing after `to`.
-
-/** How long before its scheduled start a broadcast's on-air moment may lie (as src/alerts/engine.ts records it). */
-export const ON_AIR_HORIZON_MS = 12 * 3_600_000;
+//
+// A range may begin mid-broadcast. Its first rows are then not "when it went live / on air": the
+// minute before `from` comes in as context (never counted or hashed) so the on-air test at the first
+// rows sees the joins before them, and a broadcast already live or on air in that minute gets its
+// moments from events only (state changes, the platform's start, recorded on-air moments, marks).
 
 export interface BuilderInput {
   target: Target;
@@ -31,6 +32,11 @@ export interface BuilderInput {
   /** Every event of the target, oldest first (alerts that began before the range need them). */
   events: readonly TargetEvent[];
   range: ReportRange;
+  /**
+   * The observations of the minute before `range.from`, oldest first: context for the live and
+   * on-air tests at the range's first rows, never counted, hashed or listed. None without `from`.
+   */
+  context?: readonly Observation[];
 }
 
 export class ReportBuilder {
@@ -42,8 +48,17 @@ export class ReportBuilder {
   readonly #range: ReportRange;
   readonly #from: number;
   readonly #start: number | undefined;
-  /** Where an on-air moment may be read from events (program-start marks, the engine's `on-air`). */
-  readonly #onAirEvents: TargetEvent[];
+  /**
+   * Where the start may be read from events, before `from` too: program-start marks, recorded
+   * `on-air` moments, state changes to live, the platform's reported start.
+   */
+  readonly #startEvents: TargetEvent[];
+  /** The earliest instant those events may carry. */
+  readonly #since: number;
+  /** The context minute already reported live: the range's first live row is not when it went live. */
+  readonly #liveBefore: boolean;
+  /** The context minute ends on air: the on-air moment lies before the range, where the data cannot place it. */
+  readonly #onAirBefore: boolean;
   readonly #hash: Hash = createHash('sha256');
   readonly #counts: Counts = { t: [], v: [] };
   readonly #sources = new Map<string, number>();
@@ -60,7 +75,7 @@ export class ReportBuilder {
   /** The minute of observations before the current page: the on-air test's window reaches back into it. */
   #tail: Observation[] = [];
 
-  constructor({ target, rules, events, range }: BuilderInput) {
+  constructor({ target, rules, events, range, context = [] }: BuilderInput) {
     this.#target = target;
     this.#rules = rules;
     this.#events = events;
@@ -69,11 +84,20 @@ export class ReportBuilder {
     this.#inRange = events.filter((e) => e.at >= this.#from && e.at <= range.to);
     this.#start = scheduledStart(target, events.filter((e) => e.at <= range.to));
     // A report of the second hour of a show must not call it "on air at the start of the range, an
-    // hour late": the moment it went on air is an event when the alert engine saw it or an operator
-    // marked it, and those count from half a day before the scheduled start (the engine's own
-    // horizon), even before `from`. Without a schedule, only within the range.
+    // hour late": the moment it went on air is an event when the alert engine or an import saw it or
+    // an operator marked it, and those count from half a day before the scheduled start (the
+    // engine's own horizon), even before `from`. Without a schedule nothing tells this show's events
+    // from an earlier one's: only those within the range.
     const since = this.#start === undefined ? this.#from : this.#start - ON_AIR_HORIZON_MS;
-    this.#onAirEvents = events.filter((e) => e.at >= since && e.at <= range.to);
+    this.#since = since;
+    this.#startEvents = events.filter((e) => e.at >= since && e.at <= range.to);
+    const before = context.filter((o) => o.at < this.#from && o.at >= this.#from - ON_AIR_WINDOW_MS);
+    this.#liveBefore = before.some((o) => o.state === 'live');
+    // Judged at the minute's last row, the one with (nearly) a minute of joins behind it: an earlier
+    // row would pass or fail on the few joins before it that the context holds.
+    const last = before[before.length - 1];
+    this.#onAirBefore = last !== undefined && onAirAt(before, [], last.at) !== undefined;
+    this.#tail = before;
     this.#joins = new JoinTally(bucketMs(rules.join_failures.minAttempts, target.intervalMs), this.#start);
     this.#hash.update(`${CSV_HEADER}\n`);
   }
@@ -97,7 +121,7 @@ export class ReportBuilder {
   add(page: readonly Observation[]): void {
     if (page.length === 0) return;
     for (const o of page) this.#fold(o);
-    if (this.#onAir === undefined) {
+    if (this.#onAir === undefined && !this.#onAirBefore) {
       // The same test the status runs, on the page with the minute before it: an observation counts
       // when it reports live and at least half the joins in the minute up to it succeeded.
       const window = this.#tail.concat(page);
@@ -134,26 +158,32 @@ export class ReportBuilder {
     const events = this.#inRange;
     const jf = this.#rules.join_failures;
 
-    const liveAt = minOf(this.#firstLive, this.#sourceStarted());
-    const mark = programStartMark(this.#onAirEvents);
-    const onAirAt = minOf(this.#onAir, recordedOnAir(this.#onAirEvents), mark);
+    // Live (on air) already in the minute before `from`: the first moment lies before the range, so
+    // neither the range's rows nor its events (a reconnect, a later mark) can be it.
+    const liveAt = this.#liveBefore ? this.#liveEvents(this.#from) : minOf(this.#firstLive, this.#liveEvents(Infinity));
+    const onAirEvents = this.#onAirBefore ? this.#startEvents.filter((e) => e.at < this.#from) : this.#startEvents;
+    const mark = programStartMark(onAirEvents);
+    const onAirAt = minOf(this.#onAir, recordedOnAir(onAirEvents), mark);
     const onAirBy: Report['onAirBy'] = onAirAt === undefined ? undefined : onAirAt === mark ? 'mark' : 'data';
+    const onAirBeforeRange = this.#onAirBefore || (onAirAt !== undefined && onAirAt < this.#from);
     const start = this.#start;
     const ended = this.#ended();
     let delayMs: number | undefined;
     if (start !== undefined && onAirAt !== undefined) delayMs = onAirAt - start;
     // Never on air: the running delay, as the status reports it while `delayed` (not once ended).
-    else if (start !== undefined && !ended && to - start > this.#rules.delay.graceMs) delayMs = to - start;
+    else if (start !== undefined && !onAirBeforeRange && !ended && to - start > this.#rules.delay.graceMs) delayMs = to - start;
     const end = ended?.at ?? this.#lastAt;
     const durationMs = onAirAt !== undefined && end !== undefined ? Math.max(0, end - onAirAt) : undefined;
 
     const gap = maxGapMs(target.intervalMs);
     const whole = integrate(this.#counts, -Infinity, Infinity, gap);
+    // The on-air period as far as the range's counts cover it: from `from` when it began earlier.
+    const meanFrom = onAirAt !== undefined ? Math.max(onAirAt, this.#from) : onAirBeforeRange ? this.#from : undefined;
     const meanTo = end;
-    const mean = onAirAt !== undefined && meanTo !== undefined ? meanOf(integrate(this.#counts, onAirAt, meanTo, gap)) : undefined;
+    const mean = meanFrom !== undefined && meanTo !== undefined ? meanOf(integrate(this.#counts, meanFrom, meanTo, gap)) : undefined;
     const listeners = {
       ...(this.#peak ? { peak: this.#peak.value, peakAt: this.#peak.at } : {}),
-      ...(mean === undefined ? {} : { mean: Math.round(mean), meanFrom: onAirAt, meanTo }),
+      ...(mean === undefined ? {} : { mean: Math.round(mean), meanFrom, meanTo }),
       ...(this.#counts.t.length ? { listenerMinutes: Math.round(whole.area / 60_000) } : {}),
     };
 
@@ -163,7 +193,9 @@ export class ReportBuilder {
       target: { id: target.id, name: target.name, kind: target.source.kind, intervalMs: target.intervalMs },
       range: this.#range,
       generatedAt: now,
-      ...defined({ scheduledStart: start, liveAt, onAirAt, onAirBy, delayMs, endedAt: ended?.at, endedBy: ended?.by, durationMs }),
+      ...defined({ scheduledStart: start, liveAt, onAirAt, onAirBy }),
+      onAirBeforeRange,
+      ...defined({ delayMs, endedAt: ended?.at, endedBy: ended?.by, durationMs }),
       listeners,
       joins: { attempts: this.#joins.attempts, failed: this.#joins.failed },
       joinFailures,
@@ -185,37 +217,35 @@ export class ReportBuilder {
     return report;
   }
 
-  /** The platform's reported start time (`source-started`), when it falls in the range. */
-  #sourceStarted(): number | undefined {
+  /**
+   * When the source first reported live by the events: a state change to live (the poller's), or
+   * the platform's reported start time (`source-started`) — before `from` too, as far back as the
+   * on-air moment may lie; only those before `until`.
+   */
+  #liveEvents(until: number): number | undefined {
     let first: number | undefined;
-    for (const e of this.#inRange) {
-      if (e.type !== 'source-started') continue;
-      const reported = typeof e.data?.at === 'string' ? Date.parse(e.data.at) : NaN;
-      const at = Number.isFinite(reported) && reported >= this.#from && reported <= this.#range.to ? reported : e.at;
-      if (first === undefined || at < first) first = at;
+    for (const e of this.#startEvents) {
+      let at: number | undefined;
+      if (e.type === 'state-change' && e.data?.to === 'live') at = e.at;
+      else if (e.type === 'source-started') {
+        const reported = typeof e.data?.at === 'string' ? Date.parse(e.data.at) : NaN;
+        at = Number.isFinite(reported) && reported >= this.#since && reported <= this.#range.to ? reported : e.at;
+      }
+      if (at !== undefined && at < until && (first === undefined || at < first)) first = at;
     }
     return first;
   }
 
   /**
-   * As the status decides `ended` (src/status/status.ts): an operator's program-end mark (not
-   * followed by a program-start mark), or the source's end signal after its last live report; the
-   * mark wins when it came first. The observations are stood in for by the two instants the test
-   * reads from them: the newest live report and the first end signal since.
+   * As the status decides `ended` (src/status/status.ts endOf), on the events of the range. The
+   * observations are stood in for by the two instants the test reads from them: the newest live
+   * report and the first end signal since.
    */
-  #ended(): { at: number; by: 'mark' | 'source' } | undefined {
-    const events = this.#inRange;
-    const mark = programEndMark(events);
-    let resumed = -Infinity;
-    for (const e of events) if (e.type === 'state-change' && e.data?.to === 'live' && e.at > resumed) resumed = e.at;
+  #ended(): EndOf | undefined {
     const obs: Observation[] = [];
     if (this.#lastLive > -Infinity) obs.push({ at: this.#lastLive, state: 'live' });
     if (this.#endAfterLive !== undefined) obs.push({ at: this.#endAfterLive, state: 'ended' });
-    const source = endedAt(obs, events.filter((e) => e.at > resumed));
-    const sourceEnd = source !== undefined && source > resumed ? source : undefined;
-    if (mark !== undefined && (sourceEnd === undefined || mark <= sourceEnd)) return { at: mark, by: 'mark' };
-    if (sourceEnd !== undefined) return { at: sourceEnd, by: 'source' };
-    return undefined;
+    return endOf(obs, this.#inRange);
   }
 }
 

@@ -1,4 +1,4 @@
-import { isAttempt } from '../detect/window.js';
+import { tallyJoin, type JoinCounts } from '../detect/window.js';
 import type { Observation } from '../types.js';
 
 // Join-failure episodes: the stretches where listeners were being turned away, by the same bar the
@@ -14,19 +14,9 @@ export interface JoinRule {
   minAttempts: number;
 }
 
-export interface JoinEpisode {
+export interface JoinEpisode extends JoinCounts {
   from: number;
   to: number;
-  attempts: number;
-  failed: number;
-  /** Failures by join-error code. */
-  codes: Record<string, number>;
-}
-
-interface Bucket {
-  attempts: number;
-  failed: number;
-  codes: Record<string, number>;
 }
 
 /** A minute, or whole minutes enough to hold `minAttempts` probes at the target's interval. */
@@ -36,9 +26,9 @@ export function bucketMs(minAttempts: number, intervalMs: number): number {
 
 export class JoinTally {
   readonly bucketMs: number;
-  attempts = 0;
-  failed = 0;
-  readonly #buckets = new Map<number, Bucket>();
+  /** Every attempt folded in, whatever its bucket. */
+  readonly #total: JoinCounts = { attempts: 0, failed: 0, codes: {} };
+  readonly #buckets = new Map<number, JoinCounts>();
 
   constructor(
     bucketWidthMs: number,
@@ -47,18 +37,21 @@ export class JoinTally {
     this.bucketMs = bucketWidthMs;
   }
 
+  get attempts(): number {
+    return this.#total.attempts;
+  }
+
+  get failed(): number {
+    return this.#total.failed;
+  }
+
   add(o: Observation): void {
-    if (!isAttempt(o, this.scheduledStart)) return;
+    // Not an attempt: no bucket either (a bucket without attempts would only end an episode, as its absence does).
+    if (!tallyJoin(this.#total, o, this.scheduledStart)) return;
     const key = Math.floor(o.at / this.bucketMs) * this.bucketMs;
     let b = this.#buckets.get(key);
     if (!b) this.#buckets.set(key, (b = { attempts: 0, failed: 0, codes: {} }));
-    b.attempts++;
-    this.attempts++;
-    if (o.join.ok) return;
-    b.failed++;
-    this.failed++;
-    const code = o.join.error ?? 'unknown';
-    b.codes[code] = (b.codes[code] ?? 0) + 1;
+    tallyJoin(b, o, this.scheduledStart);
   }
 
   /** Episodes oldest first, their edges clipped to [from, to] (a bucket may start before the range). */
@@ -80,9 +73,4 @@ export class JoinTally {
     }
     return out;
   }
-}
-
-/** Codes most frequent first (ties by name): the order a reader wants them in. */
-export function sortedCodes(codes: Record<string, number>): [string, number][] {
-  return Object.entries(codes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { judgeClaims } from '../claims/ledger.js';
+import { ON_AIR_WINDOW_MS } from '../detect/on-air.js';
 import { effectiveRules, type RulesConfig } from '../detect/rules.js';
 import { SpacewatchError } from '../errors.js';
 import type { Store } from '../storage/store.js';
@@ -9,8 +10,9 @@ import { csvComments } from './csv-comments.js';
 import { CSV_HEADER, csvRow } from './csv.js';
 import type { Report, ReportRange } from './types.js';
 
-// The I/O edge of the report: reads the range's observations in pages (never all at once), every
-// event of the target (sparse), and judges the claims of the range against the store.
+// The I/O edge of the report: reads the range's observations in pages (never all at once), the
+// minute before the range as context for the on-air test, every event of the target (sparse), and
+// judges the claims of the range against the store.
 
 /**
  * The most observations one report reads: 23 days of 1-second probes. Memory stays bounded anyway
@@ -41,8 +43,12 @@ export async function* observationPages(store: Store, targetId: string, from: nu
 export async function loadReport(store: Store, target: Target, range: ReportRange, now: number, opts: LoadOptions = {}): Promise<Report> {
   const maxRows = opts.maxRows ?? REPORT_MAX_ROWS;
   const rules = effectiveRules((target as Target & { rules?: RulesConfig }).rules);
-  const events = await store.events(target.id, 0, END_OF_TIME);
-  const builder = new ReportBuilder({ target, rules, events, range });
+  const [events, context] = await Promise.all([
+    store.events(target.id, 0, END_OF_TIME),
+    // A minute of rows at most (bounded by one row per millisecond), never counted or hashed.
+    range.from === undefined || range.from <= 0 ? [] : store.range(target.id, Math.max(0, range.from - ON_AIR_WINDOW_MS), range.from - 1),
+  ]);
+  const builder = new ReportBuilder({ target, rules, events, range, context });
   for await (const page of observationPages(store, target.id, range.from ?? 0, range.to, opts.pageRows)) {
     builder.add(page);
     if (builder.rows > maxRows) {

@@ -1,8 +1,8 @@
 import { formatRatio } from '../claims/verdict.js';
-import { formatCount, formatShare } from '../detect/window.js';
+import { formatCodes, formatCount, formatShare } from '../detect/window.js';
 import { toIso } from '../schemas/common.js';
 import { csvUrl } from './csv-comments.js';
-import { claimedText, codesText } from './moments.js';
+import { claimedText, lateness } from './moments.js';
 import { methodologyNotes } from './methodology.js';
 import { headline } from './summary.js';
 import { spanText, utcSeconds } from './time-text.js';
@@ -11,7 +11,9 @@ import type { Report } from './types.js';
 // The report as Markdown: an incident summary a reviewer pastes into a postmortem (GitHub, GitLab,
 // Confluence, a gist). Pasted text is rendered by someone else's renderer, so every string that is
 // not ours (target name, claimant, quote, mark text; and, for simplicity, everything else in prose
-// and table cells) goes through `mdText`: no HTML, no links or images, no table break, no code span.
+// and table cells) goes through `mdText`: no HTML, no link or image syntax, no table break, no code
+// span. Bare URLs (in a quote, in the claims' source column) stay text here, but GFM's autolink
+// extension makes them clickable wherever it is on (GitHub, GitLab): docs/report.md says so.
 
 /**
  * Plain text that renders as itself in CommonMark and GFM: control characters and line breaks
@@ -41,6 +43,11 @@ function table(head: string[], rows: string[][]): string[] {
 
 const time = (ms: number | undefined) => (ms === undefined ? '—' : utcSeconds(ms));
 
+function onAir(r: Report): string {
+  if (r.onAirAt !== undefined) return `${time(r.onAirAt)}${r.onAirBy === 'mark' ? ' (program-start mark)' : ''}`;
+  return r.onAirBeforeRange ? 'before the range (not recorded when)' : '—';
+}
+
 export function toMarkdown(r: Report): string {
   const m = r.methodology;
   const jf = m.joinFailures;
@@ -63,8 +70,8 @@ export function toMarkdown(r: Report): string {
       [
         ['scheduled start', time(r.scheduledStart)],
         ['source reported live', time(r.liveAt)],
-        ['on air', r.onAirAt === undefined ? '—' : `${time(r.onAirAt)}${r.onAirBy === 'mark' ? ' (program-start mark)' : ''}`],
-        ['delay', r.delayMs === undefined ? '—' : spanText(r.delayMs) + (r.delayMs < 0 ? ' early' : '')],
+        ['on air', onAir(r)],
+        ['delay', r.delayMs === undefined ? '—' : lateness(r.delayMs)],
         ['ended', r.endedAt === undefined ? '—' : `${time(r.endedAt)}${r.endedBy === 'mark' ? ' (program-end mark)' : ' (reported by the source)'}`],
         ['duration on air', r.durationMs === undefined ? '—' : spanText(r.durationMs)],
         ['peak listeners', l.peak === undefined ? '—' : `${formatCount(l.peak)} at ${time(l.peakAt)}`],
@@ -82,7 +89,7 @@ export function toMarkdown(r: Report): string {
     ...(r.joinFailures.length
       ? table(
           ['from', 'to', 'duration', 'failed', 'attempts', 'share', 'codes'],
-          r.joinFailures.map((e) => [utcSeconds(e.from), utcSeconds(e.to), spanText(e.to - e.from), formatCount(e.failed), formatCount(e.attempts), formatShare(e.failed / e.attempts), codesText(e.codes)]),
+          r.joinFailures.map((e) => [utcSeconds(e.from), utcSeconds(e.to), spanText(e.to - e.from), formatCount(e.failed), formatCount(e.attempts), formatShare(e.failed / e.attempts), formatCodes(e.codes, Infinity)]),
         )
       : ['None.']),
     '',

@@ -1,7 +1,7 @@
 import type { JudgedClaim } from '../claims/ledger.js';
-import { formatCount, formatShare } from '../detect/window.js';
+import { formatCodes, formatCount, formatShare } from '../detect/window.js';
 import type { TargetEvent } from '../types.js';
-import { sortedCodes, type JoinEpisode } from './join-episodes.js';
+import type { JoinEpisode } from './join-episodes.js';
 import { spanText, utcClock } from './time-text.js';
 import type { Moment, Report } from './types.js';
 
@@ -9,16 +9,9 @@ import type { Moment, Report } from './types.js';
 // one sentence each. Built from the report's own figures, so the timeline and the tables never
 // disagree. Pure.
 
-/** "http_5xx 700, timeout 52": every code, most frequent first. */
-export function codesText(codes: Record<string, number>): string {
-  return sortedCodes(codes)
-    .map(([code, n]) => `${code} ${formatCount(n)}`)
-    .join(', ');
-}
-
 /** "61.3 % of 1,234 attempts failed (http_5xx 700, timeout 52)". */
 export function episodeText(e: JoinEpisode): string {
-  const codes = codesText(e.codes);
+  const codes = formatCodes(e.codes, Infinity);
   return `${formatShare(e.failed / e.attempts)} of ${formatCount(e.attempts)} attempts failed${codes ? ` (${codes})` : ''}`;
 }
 
@@ -37,8 +30,9 @@ export function claimedText({ claim }: JudgedClaim): string {
 }
 
 /**
- * "43 min late", "20 s early", "on time". Exact to the second: a report is cited, and whether 20 s
- * counts as late is the reader's call (the status and the delay rule apply the configured grace).
+ * "10 min 10 s late", "20 s early", "on time" only within a second: exact to the second below an
+ * hour (spanText), as the report page writes it (format.js formatLateness). A report is cited, and
+ * whether 20 s counts as late is the reader's call (the status and the delay rule apply the grace).
  */
 export function lateness(delayMs: number): string {
   if (Math.abs(delayMs) < 1000) return 'on time';

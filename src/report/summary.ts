@@ -19,14 +19,21 @@ export function headline(r: Report): string {
   const at = (ms: number) => utcClockOn(ms, anchor);
   const stamp = (ms: number) => `${utcDate(ms)} ${utcClock(ms)} UTC`;
   const out: string[] = [];
+  // Said when the on-air moment lies before the range and no event recorded it: the report reads
+  // only a minute before `from`.
+  const began = r.range.from === undefined ? '' : ` at ${at(r.range.from)}`;
+  const unknown = 'the moment it went on air is not recorded';
 
   if (r.scheduledStart !== undefined) {
     const start = `Scheduled ${stamp(r.scheduledStart)}`;
-    if (r.onAirAt !== undefined) out.push(`${start}; on air ${at(r.onAirAt)} (${lateness(r.onAirAt - r.scheduledStart)}).`);
+    if (r.onAirAt !== undefined && r.delayMs !== undefined) out.push(`${start}; on air ${at(r.onAirAt)} (${lateness(r.delayMs)}).`);
+    else if (r.onAirBeforeRange) out.push(`${start}; already on air when the range began${began} (${unknown}).`);
     else if (r.delayMs !== undefined) out.push(`${start}; not on air by ${at(r.range.to)} (${spanText(r.delayMs)} after the scheduled start).`);
     else out.push(`${start}; not on air in this range.`);
   } else if (r.onAirAt !== undefined) {
     out.push(`On air ${stamp(r.onAirAt)} (no schedule known).`);
+  } else if (r.onAirBeforeRange) {
+    out.push(`Already on air when the range began${began} (${unknown}; no schedule known).`);
   } else {
     out.push('Not on air in this range (no schedule known).');
   }

@@ -45,12 +45,24 @@ export interface Report {
   generatedAt: number;
   /** The platform's latest reported schedule, else the target's own (src/detect/on-air.ts). */
   scheduledStart?: number;
-  /** The first observation reporting `live`, or the platform's reported start (`source-started`), whichever is earlier. */
+  /**
+   * The first observation reporting `live` (not the range's first row when the minute before `from`
+   * was live already), a `state-change` to live, or the platform's reported start (`source-started`),
+   * whichever is earliest.
+   */
   liveAt?: number;
-  /** The first on-air moment: live and joinable, or a program-start mark (src/detect/on-air.ts). */
+  /** The first on-air moment: live and joinable, or a program-start mark (src/detect/on-air.ts), or a recorded `on-air` event. */
   onAirAt?: number;
   onAirBy?: 'data' | 'mark';
-  /** On air − scheduled start (negative: early); without an on-air moment, the running delay at the range's end once past the grace. */
+  /**
+   * On air when the range began: `onAirAt` lies before `from`, or (undefined `onAirAt`) the minute
+   * before `from` was on air and no event records when that began.
+   */
+  onAirBeforeRange: boolean;
+  /**
+   * On air − scheduled start (negative: early); never on air (and not on air before the range), the
+   * running delay at the range's end once past the grace while not ended.
+   */
   delayMs?: number;
   endedAt?: number;
   endedBy?: 'mark' | 'source';
@@ -59,7 +71,7 @@ export interface Report {
   listeners: {
     peak?: number;
     peakAt?: number;
-    /** Time-weighted over [meanFrom, meanTo]: the on-air period. */
+    /** Time-weighted over [meanFrom, meanTo]: the on-air period within the range. */
     mean?: number;
     meanFrom?: number;
     meanTo?: number;

@@ -24,6 +24,7 @@ export function toReportView(r: Report) {
     liveAt: iso(r.liveAt),
     onAirAt: iso(r.onAirAt),
     onAirBy: orNull(r.onAirBy),
+    onAirBeforeRange: r.onAirBeforeRange,
     delayMs: orNull(r.delayMs),
     endedAt: iso(r.endedAt),
     endedBy: orNull(r.endedBy),

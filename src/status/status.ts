@@ -61,7 +61,10 @@ export function targetStatus({ target, observations, events: allEvents, now, rul
   const times = { ...(start === undefined ? {} : { scheduledStart: start }), ...(onAir === undefined ? {} : { onAirAt: onAir }), ...(delayMs === undefined ? {} : { delayMs }) };
 
   const ended = endOf(obs, events);
-  if (ended) return { status: 'ended', ...times, endedAt: ended.at, reason: ended.reason };
+  if (ended) {
+    const reason = ended.by === 'mark' ? `an operator marked program-end at ${formatInstant(ended.at)}` : `the source reported the broadcast ended at ${formatInstant(ended.at)}`;
+    return { status: 'ended', ...times, endedAt: ended.at, reason };
+  }
 
   if (onAir === undefined) return notYetOnAir(obs, start, now, rules);
 
@@ -83,7 +86,18 @@ export function targetStatus({ target, observations, events: allEvents, now, rul
   return { status: 'on-air', ...times, reason: `on air since ${formatInstant(onAir)}${lateness(delayMs)}` };
 }
 
-function endOf(obs: readonly Observation[], events: readonly TargetEvent[]): { at: number; reason: string } | undefined {
+/** When and by what a broadcast ended: `mark` for an operator's program-end mark, `source` for the source's own end signal. */
+export interface EndOf {
+  at: number;
+  by: 'mark' | 'source';
+}
+
+/**
+ * Step 1 of the status (above), and the report's `endedAt`/`endedBy`: an operator's program-end mark
+ * (not followed by a program-start mark), or the source's end signal after its last live report;
+ * the mark wins when it came first. Undefined while not ended.
+ */
+export function endOf(obs: readonly Observation[], events: readonly TargetEvent[]): EndOf | undefined {
   const mark = programEndMark(events);
   // A stream that went live again after an earlier end (a radio source reconnecting) is not ended by
   // it: only end signals after the newest live report count. The window's observations may not reach
@@ -92,8 +106,8 @@ function endOf(obs: readonly Observation[], events: readonly TargetEvent[]): { a
   for (const e of events) if (e.type === 'state-change' && e.data?.to === 'live' && e.at > resumed) resumed = e.at;
   const source = endedAt(obs, events.filter((e) => e.at > resumed));
   const sourceEnd = source !== undefined && source > resumed ? source : undefined;
-  if (mark !== undefined && (sourceEnd === undefined || mark <= sourceEnd)) return { at: mark, reason: `an operator marked program-end at ${formatInstant(mark)}` };
-  if (sourceEnd !== undefined) return { at: sourceEnd, reason: `the source reported the broadcast ended at ${formatInstant(sourceEnd)}` };
+  if (mark !== undefined && (sourceEnd === undefined || mark <= sourceEnd)) return { at: mark, by: 'mark' };
+  if (sourceEnd !== undefined) return { at: sourceEnd, by: 'source' };
   return undefined;
 }
 

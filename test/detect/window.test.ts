@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { between, endedAt, formatCodes, formatCount, formatDuration, formatInstant, formatPercent, formatShare, joinStats } from '../../src/detect/window.js';
+import { between, endedAt, formatCodes, formatCount, formatDuration, formatInstant, formatPercent, formatShare, joinStats, tallyJoin, type JoinCounts } from '../../src/detect/window.js';
 import type { Observation, TargetEvent } from '../../src/types.js';
 
 const o = (at: number, state: Observation['state'] = 'live', join?: Observation['join']): Observation => ({ at, state, ...(join ? { join } : {}) });
@@ -55,6 +55,25 @@ describe('window helpers', () => {
     ['small count', formatCount(999), '999'],
     ['instant', formatInstant(Date.UTC(2024, 7, 13, 0, 5, 0, 250)), '2024-08-13T00:05:00Z'],
     ['codes, most frequent first, three at most', formatCodes({ tls: 1, timeout: 5, http_5xx: 2, dns: 1 }), 'timeout 5, http_5xx 2, dns 1'],
+    ['codes, every one with an Infinity limit (the report)', formatCodes({ tls: 1, timeout: 5, http_5xx: 2, dns: 1 }, Infinity), 'timeout 5, http_5xx 2, dns 1, tls 1'],
+    ['codes, counts grouped', formatCodes({ http_5xx: 1234, timeout: 52 }), 'http_5xx 1,234, timeout 52'],
   ];
   for (const [name, actual, expected] of formats) test(`format: ${name}`, () => assert.equal(actual, expected));
+});
+
+describe('tallyJoin', () => {
+  test('counts attempts, failures and codes as joinStats does, and says which rows were attempts', () => {
+    const rows: Observation[] = [
+      o(1, 'live', { ok: true, ms: 1 }),
+      o(2, 'live', { ok: false, ms: 1, error: 'timeout' }),
+      o(3, 'unknown', { ok: false, ms: 1 }),
+      o(4, 'live'), // no join: not an attempt
+      o(5, 'ended', { ok: false, ms: 1, error: 'ended' }), // the end, not a failed join
+      o(6, 'scheduled', { ok: false, ms: 1, error: 'not_found' }), // nothing to join yet
+    ];
+    const counts: JoinCounts = { attempts: 0, failed: 0, codes: {} };
+    assert.deepEqual(rows.map((r) => tallyJoin(counts, r)), [true, true, true, false, false, false]);
+    assert.deepEqual(counts, { attempts: 3, failed: 2, codes: { timeout: 1, unknown: 1 } });
+    assert.deepEqual(joinStats(rows), { ...counts, share: 2 / 3 });
+  });
 });

@@ -56,6 +56,7 @@ async function reportScenario(app: FastifyInstance, store: Store): Promise<void>
   assert.equal(r.liveAt, iso(EXPECTED.liveAt));
   assert.equal(r.onAirAt, iso(EXPECTED.onAirAt));
   assert.equal(r.onAirBy, 'data');
+  assert.equal(r.onAirBeforeRange, false);
   assert.equal(r.delayMs, EXPECTED.delayMs);
   assert.equal(r.endedAt, iso(EXPECTED.endedAt));
   assert.equal(r.endedBy, 'mark');
@@ -133,7 +134,7 @@ async function reportScenario(app: FastifyInstance, store: Store): Promise<void>
   assert.match(md, /^# Post-incident report: Town hall \\\| Q&amp;A\n/);
   assert.ok(
     md.includes(
-      'Scheduled 2025-11-21 20:00 UTC; on air 20:10 (10 min late). The source reported live at 20:00, 10 min before it was on air. Peak 19,000 listeners at 20:30. ' +
+      'Scheduled 2025-11-21 20:00 UTC; on air 20:10 (10 min 10 s late). The source reported live at 20:00, 10 min 10 s before it was on air. Peak 19,000 listeners at 20:30. ' +
         'Join failures 20:00–20:10 (10 min): 66.7 % of 60 attempts failed (http_5xx 30, timeout 10).',
     ),
     'headline paragraph',
@@ -142,7 +143,9 @@ async function reportScenario(app: FastifyInstance, store: Store): Promise<void>
     assert.ok(md.includes(`\n${section}\n`), section);
   }
   assert.ok(md.includes('| 2025-11-21 20:00:00 | 2025-11-21 20:10:00 | 10 min | 40 | 60 | 66.7 % | http_5xx 30, timeout 10 |'));
-  assert.ok(md.includes('| outage | 2025-11-21 20:40:20 | 2025-11-21 20:43:10 | 3 min | outage: 3 failed probes in a row |'));
+  // Exact, as the page and the JSON's durationMs (170,000) say: not rounded to "3 min".
+  assert.ok(md.includes('| outage | 2025-11-21 20:40:20 | 2025-11-21 20:43:10 | 2 min 50 s | outage: 3 failed probes in a row |'));
+  assert.ok(md.includes('| delay | 10 min 10 s late |'));
   assert.ok(md.includes('| mean listeners (time-weighted, on air 2025-11-21 20:10:10 – 2025-11-21 21:00:00) | 15,828 |'));
   assert.ok(md.includes('| listener-minutes | 779,833 |'));
   // The hostile quote and claimant: text, not markup; the row keeps its nine cells.
@@ -164,9 +167,19 @@ async function reportScenario(app: FastifyInstance, store: Store): Promise<void>
   assert.equal(rr.methodology.observations, 152);
   assert.deepEqual(rr.alerts.map((a: { rule: string }) => a.rule), ['outage']);
   assert.deepEqual(rr.claims.map((c: { claimant: string }) => c.claimant), ['Host <b>']);
+  // On air before 20:20: not invented at 20:20 (recorded by the import, or left unknown).
+  assert.equal(rr.onAirBeforeRange, true);
+  assert.notEqual(rr.onAirAt, iso(at(20)));
+  assert.notEqual(rr.liveAt, iso(at(20)));
   const rangedCsv = await app.inject({ url: rr.csv });
   assert.equal(sha256(dataLines(rangedCsv.body)), rr.sha256);
   assert.notEqual(rr.sha256, r.sha256);
+
+  // ── A range starting inside the join storm: the minute before it is read, so 20:05:20 is not "on air" ──
+  const storm = (await app.inject({ url: url(`?from=${iso(at(5, 20))}&to=${iso(at(45))}`) })).json();
+  assert.deepEqual([storm.onAirAt, storm.delayMs, storm.onAirBeforeRange], [iso(EXPECTED.onAirAt), EXPECTED.delayMs, false]);
+  assert.match(storm.summary, /^Scheduled 2025-11-21 20:00 UTC; on air 20:10 \(10 min 10 s late\)\. /);
+  assert.equal(storm.methodology.firstAt, iso(at(5, 20)));
 }
 
 test('report: the known scenario in every format (memory store)', async (t) => {
@@ -192,6 +205,9 @@ test('report: bad input is a 4xx naming the field', async (t) => {
     ['/api/v1/targets/empty/report?from=yesterday', 400, 'SW_VALIDATION', /^query\.from: /],
     ['/api/v1/targets/empty/report?from=2025-01-02T00:00:00Z&to=2025-01-01T00:00:00Z', 400, 'SW_RANGE_INVALID', /^query\.from: must not be after query\.to$/],
     ['/api/v1/targets/empty/report?from=9999999999999', 400, 'SW_RANGE_INVALID', /^query\.from: must not be in the future$/],
+    // A `to` later than now is cut to now; a `from` before that `to` but after now is in the future, not "after query.to".
+    ['/api/v1/targets/empty/report?from=9999999999999&to=9999999999999', 400, 'SW_RANGE_INVALID', /^query\.from: must not be in the future$/],
+    ['/api/v1/targets/empty/report?from=2999-01-01T00:00:00Z&to=3000-01-01T00:00:00Z', 400, 'SW_RANGE_INVALID', /^query\.from: must not be in the future$/],
     ['/api/v1/targets/empty/report?colour=red', 400, 'SW_VALIDATION', /^query\.colour: is not a known field$/],
     ['/api/v1/targets/nobody/report', 404, 'SW_TARGET_NOT_FOUND', /^no target with id "nobody"$/],
     ['/api/v1/targets/nobody/report?format=csv', 404, 'SW_TARGET_NOT_FOUND', /^no target with id "nobody"$/],

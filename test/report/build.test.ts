@@ -8,6 +8,7 @@ import { judgeClaim } from '../../src/claims/verdict.js';
 import { DEFAULT_RULES, effectiveRules } from '../../src/detect/rules.js';
 import { buildReport, ReportBuilder } from '../../src/report/build.js';
 import { CSV_HEADER, csvRow } from '../../src/report/csv.js';
+import { headline } from '../../src/report/summary.js';
 import { markEvent } from '../../src/status/marks.js';
 import type { Observation, Target, TargetEvent } from '../../src/types.js';
 import { ALERT_EVENTS, at, CLAIMS, EXPECTED, ID, INTERVAL_MS, MARKS, NAME, observations, T } from './scenario.js';
@@ -116,17 +117,29 @@ test('scenario: fed in pages of any size, the same report', () => {
   }
 });
 
+/** A report of [from, to] as the loader builds it: the range's rows, and the minute before `from` as context. */
+function ranged(range: { from: number; to: number }, events: TargetEvent[], obs = observations()) {
+  const inRange = obs.filter((o) => o.at >= range.from && o.at <= range.to);
+  const context = obs.filter((o) => o.at < range.from && o.at >= range.from - 60_000);
+  return buildReport({ target, rules: DEFAULT_RULES, events, range, observations: inRange, context, now: NOW });
+}
+
 test('scenario: a range reports only what lies in it', () => {
   // 20:20–20:45: on air already before it (no on-air moment inside), one episode, the outage alert.
-  const obs = observations();
   const events = scenarioEvents();
   const range = { from: at(20), to: at(45) };
-  const r = buildReport({ target, rules: DEFAULT_RULES, events, range, observations: obs.filter((o) => o.at >= range.from && o.at <= range.to), now: NOW });
+  const r = ranged(range, events);
   assert.equal(r.methodology.observations, 152); // 151 probes 20:20:00–20:45:00 and the screenshot
-  assert.equal(r.liveAt, at(20));
-  assert.equal(r.onAirAt, at(20));
+  // The minute before 20:20 was live and on air, and no event says since when: neither moment is
+  // the range's first row (review finding 1b), and there is no running delay either.
+  assert.deepEqual([r.liveAt, r.onAirAt, r.onAirBy, r.onAirBeforeRange, r.delayMs, r.durationMs], [undefined, undefined, undefined, true, undefined, undefined]);
   assert.equal(r.endedAt, undefined);
-  assert.equal(r.durationMs, at(45) - at(20));
+  assert.equal(r.listeners.meanFrom, at(20));
+  assert.match(headline(r), /^Scheduled 2025-11-21 20:00 UTC; already on air when the range began at 20:20 \(the moment it went on air is not recorded\)\. /);
+  assert.equal(r.timeline.some((m) => m.kind === 'on-air' || m.kind === 'live'), false);
+  // Context only: not counted, not hashed (the hash is of the range's rows alone).
+  const alone = buildReport({ target, rules: DEFAULT_RULES, events, range, observations: observations().filter((o) => o.at >= range.from && o.at <= range.to), now: NOW });
+  assert.deepEqual([r.sha256, r.methodology.observations, r.joins, r.listeners.listenerMinutes], [alone.sha256, alone.methodology.observations, alone.joins, alone.listeners.listenerMinutes]);
   assert.deepEqual(r.joinFailures.map((e) => [e.from, e.to, e.failed]), [[at(40), at(43), 18]]);
   // join_failures fired 20:01:20 and resolved 20:12, before the range; outage overlaps it.
   assert.deepEqual(r.alerts.map((a) => a.rule), ['outage']);
@@ -324,20 +337,77 @@ test('alerts: firing paired with the next resolution of its rule', () => {
   assert.deepEqual(some.map((a) => a.rule), ['delay']);
 });
 
+const onAirEvent: TargetEvent = { at: EXPECTED.onAirAt, type: 'on-air', data: { scheduledStart: new Date(T).toISOString(), delayMs: EXPECTED.delayMs } };
+
 test('on air before the range: the recorded moment counts, a previous show\'s mark does not', () => {
-  const obs = observations();
   const range = { from: at(20), to: at(45) };
-  const inRange = obs.filter((o) => o.at >= range.from && o.at <= range.to);
-  // The alert engine recorded the on-air moment; an operator marked program-start for last week's show.
-  const events: TargetEvent[] = [
-    mark(T - 7 * 86_400_000, 'program-start'),
-    { at: EXPECTED.onAirAt, type: 'on-air', data: { scheduledStart: new Date(T).toISOString(), delayMs: EXPECTED.delayMs } },
-  ];
-  const r = buildReport({ target, rules: DEFAULT_RULES, events, range, observations: inRange, now: NOW });
-  assert.deepEqual([r.onAirAt, r.onAirBy, r.delayMs, r.durationMs], [EXPECTED.onAirAt, 'data', EXPECTED.delayMs, at(45) - EXPECTED.onAirAt]);
+  // The alert engine (or the import) recorded the on-air moment; an operator marked program-start for last week's show.
+  const events: TargetEvent[] = [mark(T - 7 * 86_400_000, 'program-start'), onAirEvent];
+  const r = ranged(range, events);
+  assert.deepEqual([r.onAirAt, r.onAirBy, r.onAirBeforeRange, r.delayMs, r.durationMs], [EXPECTED.onAirAt, 'data', true, EXPECTED.delayMs, at(45) - EXPECTED.onAirAt]);
   // Outside the range, it is not a moment of the range's timeline.
   assert.equal(r.timeline.some((m) => m.kind === 'on-air'), false);
-  // Without the engine's record, the range's own data decide: on air at its first observation.
-  const bare = buildReport({ target, rules: DEFAULT_RULES, events: events.slice(0, 1), range, observations: inRange, now: NOW });
-  assert.deepEqual([bare.onAirAt, bare.onAirBy], [at(20), 'data']);
+  assert.match(headline(r), /^Scheduled 2025-11-21 20:00 UTC; on air 20:10 \(10 min 10 s late\)\. /);
+  // Without the record, the data before the range are not read far enough back to place it; last
+  // week's mark does not stand in for it.
+  const bare = ranged(range, events.slice(0, 1));
+  assert.deepEqual([bare.onAirAt, bare.onAirBy, bare.onAirBeforeRange], [undefined, undefined, true]);
+  // A program-start mark before `from` places it too.
+  const marked = ranged(range, [mark(at(9), 'program-start')]);
+  assert.deepEqual([marked.onAirAt, marked.onAirBy, marked.delayMs], [at(9), 'mark', 540_000]);
+  // Already live and on air before `from`: what the events put inside the range (a reconnect's state
+  // change, a later on-air record or mark) is not the first moment either.
+  const later: TargetEvent[] = [
+    { at: at(25), type: 'state-change', data: { from: 'unknown', to: 'live' } },
+    { at: at(30), type: 'on-air', data: {} },
+    mark(at(31), 'program-start'),
+  ];
+  const inside = ranged(range, later);
+  assert.deepEqual([inside.liveAt, inside.onAirAt, inside.onAirBeforeRange, inside.delayMs], [undefined, undefined, true, undefined]);
+});
+
+test('a range starting inside the join storm: the minute before it keeps the first rows from passing the on-air test', () => {
+  // from 20:05:20: the first row (20:05:20) succeeded its join, and alone it would be "on air, 5 min
+  // 20 s late". With the minute before it (20:04:20–20:05:10: 2 of 6 joins succeeded) it fails, and
+  // so does every row until 20:10:10, as in the whole report (scenario.ts).
+  const range = { from: at(5, 20), to: at(45) };
+  for (const events of [[], [onAirEvent]]) {
+    const r = ranged(range, events);
+    assert.deepEqual([r.onAirAt, r.onAirBy, r.onAirBeforeRange, r.delayMs], [EXPECTED.onAirAt, 'data', false, EXPECTED.delayMs], `${events.length} events`);
+    assert.equal(r.timeline.find((m) => m.kind === 'on-air')?.at, EXPECTED.onAirAt);
+    // Live since before the range, with no event saying when: not at 20:05:20.
+    assert.equal(r.liveAt, undefined);
+  }
+  // Fed in pages of any size, the same.
+  const obs = observations();
+  const whole = ranged(range, []);
+  for (const size of [1, 5, 40]) {
+    const b = new ReportBuilder({ target, rules: DEFAULT_RULES, events: [], range, context: obs.filter((o) => o.at < range.from && o.at >= range.from - 60_000) });
+    const inRange = obs.filter((o) => o.at >= range.from && o.at <= range.to);
+    for (let i = 0; i < inRange.length; i += size) b.add(inRange.slice(i, i + size));
+    assert.deepEqual(b.finish({ claims: [], now: NOW }), whole, `pages of ${size}`);
+  }
+});
+
+test('liveAt before the range: a state change to live or the platform\'s start, not the range\'s first row', () => {
+  const range = { from: at(20), to: at(45) };
+  const stateChange: TargetEvent = { at: T, type: 'state-change', data: { from: 'scheduled', to: 'live' } };
+  assert.equal(ranged(range, [stateChange, onAirEvent]).liveAt, T);
+  const started: TargetEvent = { at: at(0, 30), type: 'source-started', data: { at: new Date(T - 2000).toISOString() } };
+  assert.equal(ranged(range, [started]).liveAt, T - 2000);
+  // A state change long before the scheduled start belongs to an earlier show.
+  assert.equal(ranged(range, [{ ...stateChange, at: T - 2 * 86_400_000 }]).liveAt, undefined);
+  // Not live in the minute before: the range's first live row is the moment.
+  const fromStart = ranged({ from: T, to: at(45) }, []);
+  assert.deepEqual([fromStart.liveAt, fromStart.onAirAt], [T, EXPECTED.onAirAt]);
+});
+
+test('mean: over the part of the on-air period inside the range', () => {
+  // On air 20:10:10 (recorded), range 20:20–20:45: the mean covers 20:20–20:45 and says so. Counts:
+  // 20:20–20:30 avg 16,000 × 600 = 9,600,000; 20:30–20:39:50 19,000 × 590 = 11,210,000; the outage
+  // gap unbridged; 20:43–20:45 19,000 × 120 = 2,280,000 → 23,090,000 over 1,310 s = 17,625.95.
+  const r = ranged({ from: at(20), to: at(45) }, [onAirEvent]);
+  assert.deepEqual([r.listeners.mean, r.listeners.meanFrom, r.listeners.meanTo], [17_626, at(20), at(45)]);
+  // On air before the range without a record: the same period, the same mean.
+  assert.deepEqual(ranged({ from: at(20), to: at(45) }, []).listeners, r.listeners);
 });

@@ -93,17 +93,37 @@ test('headline: the variants a broadcast can produce', () => {
   assert.match(make(night, [live(Date.parse('2025-11-22T00:10:00.000Z'), 5)]), /^Scheduled 2025-11-21 23:50 UTC; on air 2025-11-22 00:10 \(20 min late\)\./);
 });
 
-test('span text reads like a reporter writes it', () => {
+test('span text: exact to the second below an hour, minutes below a day, as the page writes it', () => {
   const cases: [number, string][] = [
     [45_000, '45 s'],
-    [610_000, '10 min'],
-    [2_990_000, '50 min'],
+    [90_000, '1 min 30 s'],
+    [610_000, '10 min 10 s'],
+    [2_990_000, '49 min 50 s'],
     [3_600_000, '1 h'],
     [3_900_000, '1 h 5 min'],
+    [3_930_000, '1 h 6 min'],
     [26 * 3_600_000, '1 d 2 h'],
     [-120_000, '2 min'],
+    [250, '250 ms'],
   ];
   for (const [ms, text] of cases) assert.equal(spanText(ms), text, String(ms));
+});
+
+test('lateness: one text in the headline, the timeline and the Markdown, exact to the second', () => {
+  const scheduled = { ...target, schedule: { start: new Date(T).toISOString() } };
+  const cases: [number, string][] = [
+    [610_000, '10 min 10 s late'],
+    [90_000, '1 min 30 s late'],
+    [-20_000, '20 s early'],
+    [400, 'on time'],
+  ];
+  for (const [delay, text] of cases) {
+    const r = buildReport({ target: scheduled, rules: DEFAULT_RULES, events: [], range: { to: NOW }, observations: [{ at: T + delay, state: 'live', listeners: 5, join: { ok: true, ms: 1 } }], now: NOW });
+    assert.equal(r.delayMs, delay);
+    assert.ok(headline(r).includes(`(${text}).`), headline(r));
+    assert.equal(r.timeline.find((m) => m.kind === 'on-air')?.text, `on air: live and joinable, ${text}`);
+    assert.ok(toMarkdown(r).includes(`| delay | ${text} |`), text);
+  }
 });
 
 test('json view: unknown figures are null, never missing', () => {

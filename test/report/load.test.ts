@@ -7,7 +7,7 @@ import { createParser } from '../../src/import/parse.js';
 import { loadReport, csvExport } from '../../src/report/load.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Target } from '../../src/types.js';
-import { ALERT_EVENTS, EXPECTED, ID, INTERVAL_MS, NAME, observations, T } from './scenario.js';
+import { ALERT_EVENTS, at, EXPECTED, ID, INTERVAL_MS, NAME, observations, T } from './scenario.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00.000Z');
 const target: Target = { id: ID, name: NAME, source: { kind: 'x-space', spaceId: 'S' }, intervalMs: INTERVAL_MS, schedule: { start: new Date(T).toISOString() } };
@@ -33,6 +33,20 @@ test('load: pages of any size give the report of one read', async (t) => {
   assert.equal(whole.methodology.observations, EXPECTED.observations);
   assert.equal(whole.onAirAt, EXPECTED.onAirAt);
   for (const pageRows of [1, 13, 100]) assert.deepEqual(await loadReport(store, target, { to: NOW }, NOW, { pageRows }), whole, `pages of ${pageRows}`);
+});
+
+test('load: the minute before `from` is read as context for the on-air test, not counted or hashed', async (t) => {
+  const store = await seeded(t);
+  // from 20:05:20, inside the join storm: on air at 20:10:10 as in the whole report, not at 20:05:20.
+  const storm = await loadReport(store, target, { from: at(5, 20), to: at(45) }, NOW, { pageRows: 7 });
+  assert.deepEqual([storm.onAirAt, storm.delayMs, storm.onAirBeforeRange], [EXPECTED.onAirAt, EXPECTED.delayMs, false]);
+  assert.equal(storm.methodology.firstAt, at(5, 20));
+  // from 20:20, on air before it and nothing recorded when: no moment invented at 20:20.
+  const later = await loadReport(store, target, { from: at(20), to: at(45) }, NOW);
+  assert.deepEqual([later.liveAt, later.onAirAt, later.onAirBeforeRange, later.delayMs], [undefined, undefined, true, undefined]);
+  assert.equal(later.methodology.observations, 152);
+  const csv = await text(csvExport(store, later));
+  assert.equal(csv.split('\n').filter((l) => /^\d/.test(l)).length, 152);
 });
 
 test('load: a range holding more rows than the bound is a 400 naming the range', async (t) => {

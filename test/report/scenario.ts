@@ -105,10 +105,11 @@ export const EXPECTED = {
     { rule: 'join_failures', firedAt: at(1, 20), resolvedAt: at(12) },
     { rule: 'outage', firedAt: at(40, 20), resolvedAt: at(43, 10) },
   ],
+  // Durations exact to the second, as the page writes them: 610 s late, 3,590 s on air.
   summary:
-    'Scheduled 2025-11-21 20:00 UTC; on air 20:10 (10 min late). The source reported live at 20:00, 10 min before it was on air. ' +
+    'Scheduled 2025-11-21 20:00 UTC; on air 20:10 (10 min 10 s late). The source reported live at 20:00, 10 min 10 s before it was on air. ' +
     'Peak 19,000 listeners at 20:30. Join failures 20:00–20:10 (10 min): 66.7 % of 60 attempts failed (http_5xx 30, timeout 10). ' +
-    'Join failures 20:40–20:43 (3 min): 100 % of 18 attempts failed (connect_timeout 18). Ended 21:00 after 50 min on air. ' +
+    'Join failures 20:40–20:43 (3 min): 100 % of 18 attempts failed (connect_timeout 18). Ended 21:00 after 49 min 50 s on air. ' +
     '2 alerts fired (join_failures, outage). 2 claims: 1 consistent, 1 overstated.',
 };
 

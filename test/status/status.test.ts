@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_RULES } from '../../src/detect/rules.js';
-import { targetStatus, type StatusInput, type TargetStatus } from '../../src/status/status.js';
+import { endOf, targetStatus, type StatusInput, type TargetStatus } from '../../src/status/status.js';
 import type { JoinErrorCode, Observation, Target, TargetEvent } from '../../src/types.js';
 
 const T = Date.UTC(2024, 7, 13, 0, 0, 0);
@@ -138,4 +138,18 @@ describe('target status', () => {
     for (const [, nowS, observations, over] of cases) seen.add(run(nowS, observations, over).status);
     assert.deepEqual([...seen].sort(), ['degraded', 'delayed', 'ended', 'off-air', 'on-air', 'scheduled']);
   });
+});
+
+describe('endOf: when and by what it ended (the status and the report share it)', () => {
+  const cases: [string, Observation[], TargetEvent[], ReturnType<typeof endOf>][] = [
+    ['not ended', every5(0, 60, 'live', true), [], undefined],
+    ['the source ends it', [...every5(0, 60, 'live', true), o(65, 'ended', true)], [], { at: at(65), by: 'source' }],
+    ['a source-ended event', every5(0, 60, 'live', true), [ev(70, 'source-ended')], { at: at(70), by: 'source' }],
+    ['a program-end mark', every5(0, 60, 'live', true), [mark(30, 'program-end')], { at: at(30), by: 'mark' }],
+    ['the mark wins when first', [...every5(0, 60, 'live', true), o(65, 'ended', true)], [mark(62, 'program-end')], { at: at(62), by: 'mark' }],
+    ['the source wins when first', [...every5(0, 60, 'live', true), o(65, 'ended', true)], [mark(90, 'program-end')], { at: at(65), by: 'source' }],
+    ['live again after the end', [...every5(0, 60, 'live', true), o(65, 'ended', true), o(70, 'live', true)], [], undefined],
+    ['a state change back to live clears an older end', [o(65, 'ended', true)], [ev(80, 'state-change', { from: 'ended', to: 'live' })], undefined],
+  ];
+  for (const [name, obs, events, expected] of cases) test(name, () => assert.deepEqual(endOf(obs, events), expected));
 });

@@ -51,9 +51,10 @@ const report: FastifyPluginAsyncTypebox = async (app) => {
       // A report cannot know what has not happened: a later `to` is now.
       const to = Math.min(now, q.to === undefined ? now : instantMs(q.to, 'query.to'));
       const from = q.from === undefined ? undefined : instantMs(q.from, 'query.from');
-      if (from !== undefined && from > to) {
-        throw new SpacewatchError('SW_RANGE_INVALID', q.to === undefined ? 'query.from: must not be in the future' : 'query.from: must not be after query.to');
-      }
+      // Checked against now first: with a later `to` cut to now, "after query.to" would name a bound
+      // the caller did not send.
+      if (from !== undefined && from > now) throw new SpacewatchError('SW_RANGE_INVALID', 'query.from: must not be in the future');
+      if (from !== undefined && from > to) throw new SpacewatchError('SW_RANGE_INVALID', 'query.from: must not be after query.to');
       const built = await loadReport(app.store, target, { ...(from === undefined ? {} : { from }), to }, now);
       reply.header(SHA256_HEADER, built.sha256);
       switch (q.format ?? 'json') {

@@ -39,11 +39,15 @@ export const ImportRow = Type.Object(
     listeners: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000_000, errorMessage: 'must be an integer between 0 and 10000000000' })),
     join: Type.Optional(Join),
     extra: Type.Optional(Extra),
+    // The label goes verbatim into the report's CSV, whose hash and import round trip forbid
+    // escaping it there: a spreadsheet would run "=HYPERLINK(…)" as a formula (CSV injection), so a
+    // label may not start with what opens one (OWASP's list: = + - @, tab, carriage return).
     source: Type.String({
       minLength: 1,
       maxLength: 64,
-      errorMessage: 'must be a label of 1–64 characters saying where the row comes from',
-      description: 'Provenance, e.g. "screenshot-2024-05-01" or "partner-export"',
+      pattern: '^[^=+@\t\r-]',
+      errorMessage: 'must be a label of 1–64 characters saying where the row comes from, not starting with =, +, -, @, a tab or a carriage return',
+      description: 'Provenance, e.g. "screenshot-2024-05-01" or "partner-export"; 1–64 characters, not starting with = + - @, a tab or a carriage return (spreadsheets read those as formulas)',
     }),
   },
   { additionalProperties: false },

@@ -33,10 +33,21 @@ export const ReportResponse = Type.Object(
     generatedAt: IsoTime,
     summary: Type.String({ description: 'The headline paragraph: schedule and delay, peak, join-failure episodes, end, alerts, claims' }),
     schedule: Type.Object({ start: NullableTime("The platform's latest reported schedule, else the target's own") }),
-    liveAt: NullableTime("The first observation reporting live, or the platform's reported start, whichever is earlier"),
-    onAirAt: NullableTime('The first moment live and joinable (≥ 50 % of the last minute\'s joins succeeded), or a program-start mark'),
+    liveAt: NullableTime(
+      "The first observation reporting live, a state change to live, or the platform's reported start, whichever is earliest; " +
+        'null when the source was live already in the minute before `from` and no event says since when',
+    ),
+    onAirAt: NullableTime(
+      "The first moment live and joinable (≥ 50 % of the last minute's joins succeeded), or a program-start mark, or a recorded on-air moment (which may lie before `from`)",
+    ),
     onAirBy: Nullable(Type.Union([Type.Literal('data'), Type.Literal('mark')]), 'What put it on air'),
-    delayMs: Ms('On air − scheduled start (negative: early); never on air: the running delay at the range end, once past the delay grace'),
+    onAirBeforeRange: Type.Boolean({
+      description: 'On air when the range began: onAirAt is before `from`, or (onAirAt null) the minute before `from` was on air and no event records since when',
+    }),
+    delayMs: Ms(
+      'On air − scheduled start (negative: early); never on air: the running delay at the range end, once past the delay grace — ' +
+        'null once ended without going on air, and when on air before the range without a recorded moment',
+    ),
     endedAt: NullableTime("An operator's program-end mark, or the source's end signal after its last live report"),
     endedBy: Nullable(Type.Union([Type.Literal('mark'), Type.Literal('source')]), 'What ended it'),
     durationMs: Ms('onAirAt → endedAt, or → the last observation while not ended'),
@@ -44,7 +55,7 @@ export const ReportResponse = Type.Object(
       peak: Nullable(Type.Number(), 'Highest count in the range'),
       peakAt: NullableTime('When the peak was first reached'),
       mean: Nullable(Type.Number(), 'Time-weighted mean over the on-air period (meanFrom–meanTo), rounded'),
-      meanFrom: NullableTime('Start of the period the mean covers (onAirAt)'),
+      meanFrom: NullableTime('Start of the period the mean covers: onAirAt, or `from` when it went on air before the range'),
       meanTo: NullableTime('End of the period the mean covers (endedAt, or the last observation)'),
       listenerMinutes: Nullable(Type.Number(), 'Area under the counts over the range, in listener-minutes (gaps longer than methodology.maxGapMs not bridged)'),
     }),
