@@ -29,6 +29,22 @@ export interface Claim {
   sourceUrl?: string;
 }
 
+/**
+ * What a schema cannot say about a claim: which of value / stateValue goes with its metric. The
+ * problem reads `<field>: <rule>`, for the caller to prefix with where the claim came from
+ * (`body.` in the API, `claims[3].` in a scenario file), or undefined when the shape is right.
+ */
+export function claimShapeProblem(c: Pick<Claim, 'metric' | 'value' | 'stateValue'>): string | undefined {
+  if (c.metric === 'state') {
+    if (c.stateValue === undefined) return 'stateValue: is required when metric is state';
+    if (c.value !== undefined) return 'value: must be absent when metric is state (use stateValue)';
+  } else {
+    if (c.value === undefined) return `value: is required when metric is ${c.metric}`;
+    if (c.stateValue !== undefined) return 'stateValue: only applies when metric is state';
+  }
+  return undefined;
+}
+
 export function claimEvent(claim: Claim): TargetEvent {
   const data: Record<string, unknown> = { metric: claim.metric, claimant: claim.claimant };
   if (claim.value !== undefined) data.value = claim.value;

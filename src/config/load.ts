@@ -14,6 +14,11 @@ export interface LoadedConfig {
   config: Readonly<Config>;
   /** The file read, or undefined when running on defaults (the built-in demo). */
   file: string | undefined;
+  /**
+   * Whether the file itself set `server.host`. The schema's default (0.0.0.0) suits a deployment; the
+   * demo, whose API takes writes without a token, binds locally unless someone chose an address.
+   */
+  hostFromFile: boolean;
 }
 
 const configChecker = checker(ConfigSchema);
@@ -55,7 +60,8 @@ export function resolveConfigFile(explicit: string | undefined, env: NodeJS.Proc
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = {}): LoadedConfig {
   const raw = file ? readYaml(file) : {};
-  return { config: parseConfig(raw, env, file ?? 'defaults'), file };
+  const config = parseConfig(raw, env, file ?? 'defaults');
+  return { config, file, hostFromFile: (raw as { server?: { host?: unknown } } | null)?.server?.host !== undefined };
 }
 
 /** Validates a parsed document plus environment overrides; throws ConfigError naming the field. */

@@ -1,11 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { onShutdown, parsePort, parsePositive } from '../process.js';
+import { MAX_SPEED } from '../simulator/scenario.js';
 import { runDemo } from './run-demo.js';
 
 // `spacewatch demo [scenario]`: argument parsing around runDemo (src/demo/run-demo.ts).
-
-/** The simulator's own limit (src/simulator/scenario.ts `speed`). */
-const MAX_SPEED = 3600;
 
 function parseSpeed(v: string): number {
   const n = parsePositive(v);

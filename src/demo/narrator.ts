@@ -7,16 +7,22 @@ import type { ScriptEntry } from './script.js';
 // What `spacewatch demo` tells the person watching: a line per alert transition, per claim and mark,
 // per state change of the scenario, and where the scenario has got to — a cli-progress bar of
 // scenario time on a terminal, a plain line every tenth of the scenario otherwise (logs and CI must
-// not fill with carriage-return redraws). Lines go through the bar when there is one, so they do
-// not tear it. Times in brackets are scenario time: that is the story being told.
+// not fill with carriage-return redraws). While the bar runs, lines go through it so they do not tear
+// it; cli-progress only writes those on a redraw, so every stop redraws first, and once the bar has
+// stopped lines go straight to `out`. Times in brackets are scenario time: that is the story being told.
 
 export interface NarratorOptions {
   scenario: Scenario;
   clock: ScenarioClock;
   /** Where lines go. */
   out: NodeJS.WritableStream;
-  /** A terminal for the progress bar (stderr when it is a TTY); none: plain progress lines on `out`. */
-  bar?: NodeJS.WritableStream | undefined;
+  /**
+   * A terminal for the progress bar, showing on the same screen as `out` (lines go through the bar
+   * while it runs). Not a TTY, or none: plain progress lines on `out`.
+   */
+  bar?: (NodeJS.WritableStream & { isTTY?: boolean }) | undefined;
+  /** The target this scenario plays to; other targets' alerts (a --config file's) are told with their id. */
+  targetId?: string;
   /** Said when a scenario that does not loop is over. */
   endLines?: string[];
   onEnd?: () => void;
@@ -43,23 +49,6 @@ export function formatClock(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-/**
- * When the state playing at `localMs` (scenario ms within a lap) began: the keyframe that set it, as
- * evaluate() reads the keyframes. A tick only notices a change up to a tick late; the line says when.
- */
-export function stateSince(scenario: Scenario, localMs: number): number {
-  let state: ScenarioStateName = scenario.keyframes.some((f) => f.state) ? 'scheduled' : 'live';
-  let since = 0;
-  for (const f of scenario.keyframes) {
-    if (f.atSec * 1000 > localMs) break;
-    if (f.state && f.state !== state) {
-      state = f.state;
-      since = f.atSec * 1000;
-    }
-  }
-  return since;
-}
-
 export function createNarrator(opts: NarratorOptions): Narrator {
   const { scenario, clock } = opts;
   const now = opts.now ?? Date.now;
@@ -71,7 +60,7 @@ export function createNarrator(opts: NarratorOptions): Narrator {
     return `[${lap > 0 ? `lap ${lap + 1} ` : ''}${formatClock(local)}]`;
   };
 
-  const multi = opts.bar
+  const multi = opts.bar?.isTTY
     ? new cliProgress.MultiBar(
         {
           stream: opts.bar,
@@ -92,9 +81,17 @@ export function createNarrator(opts: NarratorOptions): Narrator {
   });
   const bar = multi?.create(lapMs / 1000, 0, payload(0, 'scheduled', 0));
 
+  let barRunning = multi !== undefined;
   const say = (line: string) => {
-    if (multi && bar) multi.log(`${line}\n`);
+    if (barRunning) multi!.log(`${line}\n`);
     else opts.out.write(`${line}\n`);
+  };
+  const stopBar = () => {
+    if (!barRunning) return;
+    barRunning = false;
+    // A redraw writes what log() buffered; stop() alone drops it.
+    multi!.update();
+    multi!.stop();
   };
 
   let lastState: ScenarioStateName | undefined;
@@ -110,9 +107,9 @@ export function createNarrator(opts: NarratorOptions): Narrator {
     const snap = evaluate(scenario, lapStart + local);
     if (snap.state !== lastState) {
       if (lastState !== undefined || snap.state !== 'scheduled') {
-        const at = lapStart + stateSince(scenario, local);
-        const people = snap.state === 'live' ? ` (${counts.format(evaluate(scenario, at).listeners)} listeners)` : '';
-        say(`${stamp(at)} scenario: ${lastState ?? 'start'} → ${snap.state}${people}`);
+        // A tick notices a change up to a tick late; the line says when the keyframe set it.
+        const people = snap.state === 'live' ? ` (${counts.format(evaluate(scenario, snap.since).listeners)} listeners)` : '';
+        say(`${stamp(snap.since)} scenario: ${lastState ?? 'start'} → ${snap.state}${people}`);
       }
       lastState = snap.state;
     }
@@ -129,7 +126,7 @@ export function createNarrator(opts: NarratorOptions): Narrator {
     if (ended && !over) {
       over = true;
       clearInterval(timer);
-      multi?.stop();
+      stopBar();
       for (const line of opts.endLines ?? []) opts.out.write(`${line}\n`);
       opts.onEnd?.();
     }
@@ -146,14 +143,16 @@ export function createNarrator(opts: NarratorOptions): Narrator {
       const at = to === 'firing' ? alert.firedAt : to === 'resolved' ? alert.resolvedAt : alert.activeAt;
       // A pending alert whose condition went away before its `for` never fired: it clears, quietly.
       const label = to === 'firing' ? 'FIRING  ' : to === 'pending' ? 'pending ' : from === 'pending' ? 'cleared ' : 'resolved';
-      say(`${stamp(clock.scenarioMsAt(at ?? now()))} ${label} ${alert.rule}: ${alert.condition.summary}`);
+      // With --config, the file's own targets are watched too: their alerts must not read as the story's.
+      const whose = opts.targetId === undefined || alert.targetId === opts.targetId ? '' : ` on ${alert.targetId}`;
+      say(`${stamp(clock.scenarioMsAt(at ?? now()))} ${label} ${alert.rule}${whose}: ${alert.condition.summary}`);
     },
     script(entry, at) {
       say(`${stamp(clock.scenarioMsAt(at))} ${entry.label}`);
     },
     stop() {
       clearInterval(timer);
-      if (!over) multi?.stop();
+      stopBar();
     },
   };
 }

@@ -1,6 +1,7 @@
+import { fstatSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Logger } from 'pino';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLogger, DEMO_SCENARIO, run, type Running } from '../main.js';
 import { loadScenario } from '../simulator/scenario.js';
@@ -20,7 +21,7 @@ export interface RunDemoOptions {
   loop?: boolean;
   /** Dashboard and API port; default the config's (8080). 0 picks a free one. */
   port?: number;
-  /** Address to bind; default 127.0.0.1 (the config's host when a config file or HOST says so). */
+  /** Address to bind; default 127.0.0.1 (the config's host when HOST or the file's server.host sets it, or a token guards writes). */
   host?: string;
   /** Server, storage and notifier settings; REDIS_URL and the other variables apply as for `serve`. */
   configFile?: string;
@@ -29,7 +30,7 @@ export interface RunDemoOptions {
   log?: Logger;
   /** Where the narration goes; default stdout. */
   out?: NodeJS.WritableStream;
-  /** A terminal for the progress bar; default stderr when it is a TTY. `null`: plain progress lines. */
+  /** A terminal for the progress bar, on the same screen as `out`; default stderr when it and stdout are one terminal. `null`: plain progress lines. */
   bar?: NodeJS.WritableStream | null;
 }
 
@@ -47,7 +48,7 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<DemoHandle> {
   const env = opts.env ?? process.env;
   const file = opts.scenarioFile ?? DEMO_SCENARIO;
   const scenario = loadScenario(file);
-  const config = demoConfig(loadConfig(opts.configFile, env).config, opts, env);
+  const config = demoConfig(loadConfig(opts.configFile, env), opts, env);
   const log = opts.log ?? createLogger(env.LOG_LEVEL ?? 'warn');
   const out = opts.out ?? process.stdout;
 
@@ -88,12 +89,13 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<DemoHandle> {
 
   let markEnded: () => void = () => {};
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
-  const bar = opts.bar === null ? undefined : (opts.bar ?? (process.stderr.isTTY ? process.stderr : undefined));
+  const bar = opts.bar === null ? undefined : (opts.bar ?? barBeside(out));
   const narrator = createNarrator({
     scenario: play.scenario,
     clock,
     out,
     bar,
+    targetId: play.target.id,
     endLines: [
       `Scenario over: ${formatClock(clock.lapMs)} of scenario time played. spacewatch keeps serving (Ctrl-C to stop):`,
       `  report    ${target}/report`,
@@ -117,12 +119,31 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<DemoHandle> {
 }
 
 /** The config a demo runs with: the file's (or the defaults), on a local address unless told otherwise, all roles. */
-function demoConfig(loaded: Readonly<Config>, opts: RunDemoOptions, env: NodeJS.ProcessEnv): Readonly<Config> {
-  // A demo's API takes writes without a token: keep it on this machine unless the user said where.
-  const host = opts.host ?? (opts.configFile || env.HOST ? loaded.server.host : '127.0.0.1');
-  const port = opts.port ?? loaded.server.port;
+export function demoConfig(loaded: LoadedConfig, opts: Pick<RunDemoOptions, 'host' | 'port'>, env: NodeJS.ProcessEnv): Readonly<Config> {
+  const { server } = loaded.config;
+  // A demo's API takes writes, without a token unless one is configured, and its reads are open
+  // anyway: keep it on this machine unless someone chose an address (--host, HOST, the file's
+  // server.host). The schema's default host (0.0.0.0) is for a deployment, not a reason to listen
+  // everywhere; nor is a token exported for other commands.
+  const host = opts.host ?? (env.HOST || loaded.hostFromFile ? server.host : '127.0.0.1');
+  const port = opts.port ?? server.port;
   // The demo is the poller and the API at once, whatever role the file gives a real deployment.
-  return { ...loaded, role: 'all', server: { ...loaded.server, host, port } };
+  return { ...loaded.config, role: 'all', server: { ...server, host, port } };
+}
+
+/**
+ * stderr for the progress bar when the narration goes to stdout and both are the same terminal, so
+ * lines can go through the bar without tearing it; otherwise none (plain progress lines on `out`).
+ * With stdout redirected, the narration must land in the file, not on the terminal's stderr.
+ */
+function barBeside(out: NodeJS.WritableStream): NodeJS.WriteStream | undefined {
+  if (out !== process.stdout || !process.stdout.isTTY || !process.stderr.isTTY) return undefined;
+  try {
+    const [a, b] = [fstatSync(1), fstatSync(2)];
+    return a.rdev === b.rdev && a.ino === b.ino ? process.stderr : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function displayPath(file: string): string {

@@ -75,6 +75,25 @@ function retryAfterMs(res: Response): number | undefined {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
+/**
+ * The counts of a 2xx answer. Something else answering 2xx (a proxy's login page, another service on
+ * the port) is not a spacewatch, and nothing can be said about the rows sent to it: the import stops.
+ */
+async function importResult(res: Response, url: string): Promise<{ written: number; duplicates: number }> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  const { written, duplicates } = (body ?? {}) as { written?: unknown; duplicates?: unknown };
+  if (typeof written !== 'number' || typeof duplicates !== 'number') {
+    const type = res.headers.get('content-type') ?? 'no content type';
+    throw new ImportFailure(`${url} answered ${res.status} (${type}) without an import result: is it a spacewatch server?`, 'server');
+  }
+  return { written, duplicates };
+}
+
 export function createClient(opts: ClientOptions): ImportClient {
   const doFetch = opts.fetch ?? fetch;
   const attempts = opts.attempts ?? 4;
@@ -111,10 +130,7 @@ export function createClient(opts: ClientOptions): ImportClient {
         if (attempt < attempts) await sleep(wait);
         continue;
       }
-      if (res.ok) {
-        const r = (await res.json()) as { written: number; duplicates: number };
-        return { ok: true, written: r.written, duplicates: r.duplicates };
-      }
+      if (res.ok) return { ok: true, ...(await importResult(res, url)) };
       if (res.status === 429 || res.status >= 500) {
         const b = await errorBody(res);
         last = `${opts.base} answered ${res.status}${b.message ? `: ${b.message}` : ''}`;

@@ -20,7 +20,10 @@ export interface Parser {
   readonly ignoredColumns: string[];
 }
 
-/** The format a file name implies, or undefined (the user must say `--format`). */
+/**
+ * The format a file name implies, or undefined (the user must say `--format`). `.json` is read as
+ * NDJSON, as many exporters name JSON Lines; a JSON array in it is refused with a way to convert it.
+ */
 export function formatOf(file: string): Format | undefined {
   const lower = file.toLowerCase();
   if (lower.endsWith('.csv')) return 'csv';
@@ -95,9 +98,24 @@ function ndjsonParser(defaultSource: string): Parser {
   };
   // After a line over the limit: drop text up to that line's end.
   let skipping = false;
+  // Until the first character that is not white space: a `[` there is a JSON array, not NDJSON, and
+  // every one of its lines would be rejected one by one.
+  let opened = false;
   return {
     push(chunk) {
       const out: Parsed[] = [];
+      if (!opened) {
+        const first = chunk.search(/\S/);
+        if (first >= 0) {
+          opened = true;
+          if (chunk[first] === '[') {
+            const at = line + (rest + chunk.slice(0, first)).split('\n').length;
+            throw new FileError(
+              `line ${at}: this is a JSON array, not NDJSON: the importer reads one JSON object per line (convert it with: jq -c '.[]' file.json > file.ndjson)`,
+            );
+          }
+        }
+      }
       let text = chunk;
       if (skipping) {
         const nl = text.indexOf('\n');

@@ -1,7 +1,8 @@
 // What the importer shows while it runs, on stderr (stdout stays free for the summary a script may
 // capture): a cli-progress bar on a terminal, a plain line every few seconds otherwise (CI logs and
 // files must not fill with carriage-return redraws). Messages (bad rows) go through the bar so they
-// do not tear it.
+// do not tear it; cli-progress writes those only on a redraw (every 200 ms), so stop redraws first:
+// the last problems of an import, or every one of a quick import, must not be lost.
 
 import cliProgress from 'cli-progress';
 
@@ -60,7 +61,10 @@ export function createProgress(opts: ProgressOptions): Progress {
     return {
       update: (bytes, rows) => bar.update(Math.min(bytes, total), { done: formatBytes(bytes), rows: formatCount(rows), rate: rate(rows) }),
       log: (line) => multi.log(`${line}\n`),
-      stop: () => multi.stop(),
+      stop: () => {
+        multi.update();
+        multi.stop();
+      },
     };
   }
 

@@ -2,15 +2,13 @@
 // here with the same schema the server applies (src/http/schemas/observation.ts), so a bad row is
 // reported with its line number and skipped, instead of failing a whole batch on the server.
 
+import { observationMs } from '../http/instant.js';
 import { ImportRow } from '../http/schemas/observation.js';
+// The report writes this CSV (src/report/csv.ts); reading it back takes the same columns.
+import { CSV_COLUMNS } from '../report/csv.js';
 import { checker } from '../validation.js';
 
-/** The columns of the observations CSV (contracts.md §3), in the order the report writes them. */
-export const CSV_COLUMNS = ['at', 'time', 'state', 'listeners', 'join_ok', 'join_ms', 'join_error', 'source'] as const;
 type Column = (typeof CSV_COLUMNS)[number];
-
-/** Largest epoch ms a JS Date holds (ECMA-262 §21.4.1.22); the server refuses later instants too. */
-const MAX_DATE_MS = 8.64e15;
 
 export type RowResult = { ok: true; row: ImportRow } | { ok: false; problem: string };
 
@@ -29,9 +27,13 @@ export function createRowChecker(): RowChecker {
       } catch (err) {
         return { ok: false, problem: (err as Error).message };
       }
-      // The schema accepts every RFC 3339 time and every integer ≥ 0; the server also wants a Date-sized instant after the epoch.
-      const ms = typeof row.at === 'number' ? row.at : Date.parse(row.at);
-      if (!(ms >= 1 && ms <= MAX_DATE_MS)) return { ok: false, problem: 'at: must be an instant after 1970-01-01T00:00:00.000Z and before the year 275760' };
+      // The schema accepts every RFC 3339 time and every integer ≥ 0; the server also wants a
+      // Date-sized instant after the epoch, and says so in these words.
+      try {
+        observationMs(row.at, 'at');
+      } catch (err) {
+        return { ok: false, problem: (err as Error).message };
+      }
       return { ok: true, row };
     },
   };

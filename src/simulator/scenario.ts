@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
-import { CLAIM_METRICS, CLAIM_STATES } from '../claims/claim.js';
-import { CLAIMANT_MAX, CLAIM_VALUE_MAX, QUOTE_MAX } from '../http/schemas/claims.js';
-import { HttpUrl } from '../schemas/common.js';
-import { MARK_KINDS, MARK_TEXT_MAX } from '../status/marks.js';
+import { claimShapeProblem } from '../claims/claim.js';
+import { ClaimInput } from '../http/schemas/claims.js';
+import { MarkInput } from '../http/schemas/marks.js';
 import { checker } from '../validation.js';
 import { unitRandom } from './prng.js';
 
@@ -41,38 +40,21 @@ const ErrorWindow = Type.Object(
   { additionalProperties: false },
 );
 
-const oneOf = <T extends string>(values: readonly T[]) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { errorMessage: `must be one of ${values.join(', ')}` },
-  );
+/** Body of POST /targets/:id/claims or …/marks with the instant in scenario seconds instead of `at`. */
+const atScenarioSecond = <T extends typeof ClaimInput | typeof MarkInput>(input: T) =>
+  Type.Composite([Type.Object({ atSec: Seconds('scenario') }), Type.Omit(input, ['at'])], { additionalProperties: false });
 
-// The same fields and limits as POST /targets/:id/claims (src/http/schemas/claims.ts), with the
-// instant in scenario seconds: the claim is made at `atSec`, about that instant.
-const ScenarioClaim = Type.Object(
-  {
-    atSec: Seconds('scenario'),
-    metric: oneOf(CLAIM_METRICS),
-    value: Type.Optional(Type.Integer({ minimum: 0, maximum: CLAIM_VALUE_MAX, errorMessage: `must be an integer between 0 and ${CLAIM_VALUE_MAX}` })),
-    stateValue: Type.Optional(oneOf(CLAIM_STATES)),
-    claimant: Type.String({ minLength: 1, maxLength: CLAIMANT_MAX, errorMessage: `must be a string of 1–${CLAIMANT_MAX} characters` }),
-    quote: Type.Optional(Type.String({ maxLength: QUOTE_MAX, errorMessage: `must be a string of at most ${QUOTE_MAX} characters` })),
-    sourceUrl: Type.Optional(HttpUrl()),
-  },
-  { additionalProperties: false },
-);
+// The API's own claim schema (src/http/schemas/claims.ts), so a scenario's claims take exactly the
+// fields and limits a reporter's do; the claim is made at `atSec`, about that instant.
+const ScenarioClaim = atScenarioSecond(ClaimInput);
 export type ScenarioClaim = Static<typeof ScenarioClaim>;
 
-// As POST /targets/:id/marks (src/status/marks.ts), at a scenario second.
-const ScenarioMark = Type.Object(
-  {
-    atSec: Seconds('scenario'),
-    kind: oneOf(MARK_KINDS),
-    text: Type.Optional(Type.String({ maxLength: MARK_TEXT_MAX, errorMessage: `must be a string of at most ${MARK_TEXT_MAX} characters` })),
-  },
-  { additionalProperties: false },
-);
+// The API's mark schema (src/http/schemas/marks.ts), at a scenario second.
+const ScenarioMark = atScenarioSecond(MarkInput);
 export type ScenarioMark = Static<typeof ScenarioMark>;
+
+/** The fastest a scenario plays, scenario seconds per real second (an hour in a second). */
+export const MAX_SPEED = 3600;
 
 export const ScenarioSchema = Type.Object(
   {
@@ -81,7 +63,7 @@ export const ScenarioSchema = Type.Object(
     /** Length of one play-through; defaults to the last keyframe. Only matters with `loop`. */
     durationSec: Type.Optional(Type.Number({ exclusiveMinimum: 0, errorMessage: 'must be a number of seconds > 0' })),
     /** Scenario seconds per real second (60 plays a minute each second). */
-    speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 3600, errorMessage: 'must be a number > 0 and ≤ 3600' })),
+    speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_SPEED, errorMessage: `must be a number > 0 and ≤ ${MAX_SPEED}` })),
     /** Start over after durationSec (a new broadcast of the same Space each lap); otherwise the last keyframe holds. */
     loop: Type.Optional(Type.Boolean({ errorMessage: 'must be true or false' })),
     seed: Type.Optional(Type.Integer({ errorMessage: 'must be a whole number' })),
@@ -104,6 +86,8 @@ export const DEFAULT_SEED = 1;
 /** The scenario at one instant. Times are scenario ms since the simulator started (laps included). */
 export interface ScenarioSnapshot {
   state: ScenarioStateName;
+  /** When the current state began: the keyframe that set it, else 0 (the lap's start). */
+  since: number;
   /** Participants admitted: demand capped at capacity. */
   listeners: number;
   /** Interpolated keyframe value, before capacity. */
@@ -132,6 +116,7 @@ export function evaluate(scenario: Scenario, elapsedScenarioMs: number): Scenari
   let state: ScenarioStateName = frames.some((f) => f.state) ? 'scheduled' : 'live';
   let startedAt: number | undefined = state === 'live' ? 0 : undefined;
   let endedAt: number | undefined;
+  let since = 0;
   let i = 0;
   for (; i < frames.length && frames[i]!.atSec * 1000 <= local; i++) {
     const f = frames[i]!;
@@ -139,9 +124,10 @@ export function evaluate(scenario: Scenario, elapsedScenarioMs: number): Scenari
     if (f.state === 'live' && startedAt === undefined) startedAt = f.atSec * 1000;
     endedAt = f.state === 'ended' ? f.atSec * 1000 : undefined;
     state = f.state;
+    since = f.atSec * 1000;
   }
   const demand = interpolate(frames, i, local);
-  const snap: ScenarioSnapshot = { state, demand, listeners: scenario.capacity === undefined ? demand : Math.min(demand, scenario.capacity) };
+  const snap: ScenarioSnapshot = { state, since: offset + since, demand, listeners: scenario.capacity === undefined ? demand : Math.min(demand, scenario.capacity) };
   if (scenario.schedule) snap.scheduledStart = offset + scenario.schedule.startAtSec * 1000;
   if (startedAt !== undefined) snap.startedAt = offset + startedAt;
   if (endedAt !== undefined) snap.endedAt = offset + endedAt;
@@ -166,6 +152,9 @@ export interface Failure {
   cause: 'window' | 'capacity';
 }
 
+/** The capacity rule's draw stream (error window i draws from stream i + 1). */
+export const CAPACITY_STREAM = 0;
+
 /**
  * Whether API request number `requestNo` at `elapsedScenarioMs` fails, and how. Each error window
  * and the capacity rule draw from their own stream, so adding a window does not reshuffle others.
@@ -181,7 +170,7 @@ export function failureAt(scenario: Scenario, elapsedScenarioMs: number, request
   }
   if (scenario.capacity !== undefined) {
     const { demand, state } = evaluate(scenario, elapsedScenarioMs);
-    if (state === 'live' && demand > scenario.capacity && unitRandom(seed, requestNo, 0) < 1 - scenario.capacity / demand) {
+    if (state === 'live' && demand > scenario.capacity && unitRandom(seed, requestNo, CAPACITY_STREAM) < 1 - scenario.capacity / demand) {
       return { kind: 'http_503', cause: 'capacity' };
     }
   }
@@ -202,7 +191,7 @@ export function parseScenario(value: unknown, origin = 'scenario'): Scenario {
 }
 
 // What a schema cannot say: keyframes in time order, windows that open before they close, which of
-// value / stateValue goes with a claim's metric (worded as the claims API words it), and claims and
+// value / stateValue goes with a claim's metric (the claims API's own check), and claims and
 // marks that fall within one play-through (a later one would never play in a loop).
 function orderProblem(s: Scenario): string | undefined {
   for (let i = 1; i < s.keyframes.length; i++) {
@@ -214,23 +203,12 @@ function orderProblem(s: Scenario): string | undefined {
   if (s.loop && durationMs(s) <= 0) return 'durationSec: is required when loop is true and the last keyframe is at 0';
   const lengthSec = durationMs(s) / 1000;
   for (const [i, c] of (s.claims ?? []).entries()) {
-    const problem = claimProblem(c);
+    const problem = claimShapeProblem(c);
     if (problem) return `claims[${i}].${problem}`;
     if (c.atSec > lengthSec) return `claims[${i}].atSec: must be within the scenario (at most ${lengthSec})`;
   }
   for (const [i, m] of (s.marks ?? []).entries()) {
     if (m.atSec > lengthSec) return `marks[${i}].atSec: must be within the scenario (at most ${lengthSec})`;
-  }
-  return undefined;
-}
-
-function claimProblem(c: ScenarioClaim): string | undefined {
-  if (c.metric === 'state') {
-    if (c.stateValue === undefined) return 'stateValue: is required when metric is state';
-    if (c.value !== undefined) return 'value: must be absent when metric is state (use stateValue)';
-  } else {
-    if (c.value === undefined) return `value: is required when metric is ${c.metric}`;
-    if (c.stateValue !== undefined) return 'stateValue: only applies when metric is state';
   }
   return undefined;
 }

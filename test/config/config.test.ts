@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
 import { defaultSources } from '../../src/sources/index.js';
 
@@ -108,6 +110,22 @@ describe('defaults and freezing', () => {
     assert.throws(() => {
       (cfg.server as { port: number }).port = 1;
     }, TypeError);
+  });
+
+  test('loadConfig says whether the file itself set server.host (not the default, not HOST)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spacewatch-config-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const set = loadConfig(file('host.yaml', 'server:\n  host: 0.0.0.0\n'), {});
+    assert.deepEqual([set.config.server.host, set.hostFromFile], ['0.0.0.0', true]);
+    const unset = loadConfig(file('port.yaml', 'server:\n  port: 9000\n'), { HOST: '10.0.0.1' });
+    assert.deepEqual([unset.config.server.host, unset.hostFromFile], ['10.0.0.1', false]);
+    assert.equal(loadConfig(file('empty.yaml', ''), {}).hostFromFile, false);
+    assert.equal(loadConfig(undefined, {}).hostFromFile, false);
   });
 
   test('the shipped example config is valid', () => {

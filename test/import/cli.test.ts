@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -220,4 +222,48 @@ test('batches over the server\'s row limit are split; a row the server refuses i
   assert.match(out.text(), /: 10 rows read, 9 written, 0 duplicates, 1 rejected/);
   const rows = await small.store.range('show', T0, T0 + 60_000);
   assert.deepEqual(rows.map((r) => r.listeners), [100, 101, 102, 103, 105, 106, 107, 108, 109]);
+});
+
+test('a 2xx that is not an import result (a proxy\'s page, another service) stops the import: exit 2, one line', async (t) => {
+  // Answers the empty check as spacewatch would, then like a captive portal: 200 and HTML.
+  let posts = 0;
+  const portal = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      posts++;
+      if (posts === 1) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"written":0,"duplicates":0}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Please log in</body></html>');
+    });
+  });
+  portal.listen(0, '127.0.0.1');
+  await new Promise((r) => portal.once('listening', r));
+  t.after(() => portal.close());
+  const base = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+  const path = file('portal.csv', `at,listeners\n${T0},1\n${T0 + 1000},2\n`);
+  const out = sink();
+  const err = sink();
+  const code = await runImport({ file: path, target: 'show', url: base, batch: 10 }, { stdout: out.stream, stderr: err.stream });
+  assert.equal(code, 2, err.text());
+  assert.match(err.text(), /^spacewatch import: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/targets\/show\/observations answered 200 \(text\/html\) without an import result: is it a spacewatch server\?\n$/m);
+  assert.match(out.text(), /: 2 rows read, 0 written, 0 duplicates, 0 rejected/);
+
+  // JSON without the counts is no better, and is caught by the check before the file is read.
+  const other = sink();
+  const code2 = await runImport(
+    { file: path, target: 'show', url: open.base, batch: 10 },
+    { stdout: sink().stream, stderr: other.stream, fetch: async () => Response.json({ ok: true }) },
+  );
+  assert.equal(code2, 2, other.text());
+  assert.match(other.text(), /answered 200 \(application\/json\) without an import result/);
+});
+
+test('a .json file holding a JSON array: exit 2 with how to convert it, not every line rejected', async () => {
+  const path = file('rows.json', `[\n  {"at": ${T0}, "listeners": 1},\n  {"at": ${T0 + 1000}, "listeners": 2}\n]\n`);
+  const run = await cli([path, '--target', 'show', '--url', open.base]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /^spacewatch import: line 1: this is a JSON array, not NDJSON: .*jq -c '\.\[\]'/m);
+  assert.match(run.stdout, /: 0 rows read, 0 written, 0 duplicates, 0 rejected/);
 });

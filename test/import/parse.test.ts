@@ -100,14 +100,18 @@ test('CSV rows: each bad row is reported with its line and the problem, and the 
       'line 5: join_ok: must be true, false or empty',
       'line 6: join_ms: is required when join_ok is given',
       'line 7: join.error: must be one of dns, connect_refused, connect_timeout, tls, timeout, http_4xx, not_found, rate_limited, http_5xx, invalid_payload, body_too_large, no_source, stalled, ended',
-      'line 8: source: must be a label of 1–64 characters saying where the row comes from',
+      'line 8: source: must be a label of 1–64 characters saying where the row comes from, not starting with =, +, -, @, a tab or a carriage return',
       'line 9: at: must be epoch milliseconds (an integer)',
-      'line 10: at: must be an instant after 1970-01-01T00:00:00.000Z and before the year 275760',
+      // The server's own words (src/http/instant.ts observationMs), as it would refuse the row.
+      'line 10: at: must be after 1970-01-01T00:00:00.000Z',
       'line 11: 6 field(s) where the header has 7',
       'line 12: at: is required (or time)',
     ],
   );
   assert.deepEqual(out.at(-1), { line: 13, row: { at: 1008, state: 'live', listeners: 5, source: 'src' } });
+  assert.deepEqual(feed(createParser('csv', 'src'), 'at\n9000000000000000\n'), [
+    { line: 2, problem: 'at: must be an instant between 1970 and the year 275760, without a leap second' },
+  ]);
 });
 
 test('CSV files that are not observations CSVs stop the import', () => {
@@ -144,10 +148,27 @@ test('NDJSON rows: API import rows per line, blank lines skipped, source default
   assert.match((out[5] as { problem: string }).problem, /^not valid JSON \(/);
 });
 
+test('NDJSON: a JSON array (a .json export) stops the import with a way to convert it, not a rejection per line', () => {
+  const array = '\n  \n  [\n  {"at": 1000, "listeners": 5},\n  {"at": 2000, "listeners": 6}\n]\n';
+  for (const size of [1, 3, 1000]) {
+    assert.throws(
+      () => feed(createParser('ndjson', 's'), array, size),
+      (e: Error) => e instanceof FileError && e.message === "line 3: this is a JSON array, not NDJSON: the importer reads one JSON object per line (convert it with: jq -c '.[]' file.json > file.ndjson)",
+      `chunks of ${size}`,
+    );
+  }
+  // Only the file's first character: a later line holding an array is that line's problem.
+  assert.deepEqual(feed(createParser('ndjson', 's'), '{"at":1000}\n[1]\n'), [
+    { line: 1, row: { at: 1000, source: 's' } },
+    { line: 2, problem: 'must be a JSON object (one observation per line)' },
+  ]);
+});
+
 test('formats from file names', () => {
   assert.equal(formatOf('report.CSV'), 'csv');
   assert.equal(formatOf('a/b.ndjson'), 'ndjson');
   assert.equal(formatOf('rows.jsonl'), 'ndjson');
+  assert.equal(formatOf('rows.json'), 'ndjson');
   assert.equal(formatOf('rows.txt'), undefined);
 });
 

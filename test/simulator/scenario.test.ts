@@ -39,8 +39,14 @@ describe('evaluate', () => {
 
   test('before the first keyframe its value holds; a scenario naming no state is live throughout', () => {
     const plain: Scenario = { name: 'p', spaceId: 'p1', keyframes: [{ atSec: 10, listeners: 40 }, { atSec: 20, listeners: 60 }] };
-    assert.deepEqual(evaluate(plain, 0), { state: 'live', listeners: 40, demand: 40, startedAt: 0 });
+    assert.deepEqual(evaluate(plain, 0), { state: 'live', since: 0, listeners: 40, demand: 40, startedAt: 0 });
     assert.equal(evaluate(plain, s(15)).listeners, 50);
+  });
+
+  test('since: when the state playing began — the keyframe that set it, not a later one repeating it; laps counted', () => {
+    assert.deepEqual([0, 119, 120, 200, 299, 300, 10_000].map((sec) => evaluate(base, s(sec)).since), [0, 0, s(120), s(120), s(120), s(300), s(300)]);
+    const looped = { ...base, loop: true, durationSec: 400 };
+    assert.deepEqual([400 + 10, 400 + 200, 800 + 350].map((sec) => evaluate(looped, s(sec)).since), [s(400), s(520), s(1100)]);
   });
 
   test('capacity caps listeners but not demand', () => {
@@ -51,7 +57,7 @@ describe('evaluate', () => {
 
   test('loop: each lap plays again, with times offset by the laps before it', () => {
     const looped = { ...base, loop: true, durationSec: 400 };
-    assert.deepEqual(evaluate(looped, s(400 + 140)), { ...evaluate(base, s(140)), scheduledStart: s(460), startedAt: s(520) });
+    assert.deepEqual(evaluate(looped, s(400 + 140)), { ...evaluate(base, s(140)), since: s(520), scheduledStart: s(460), startedAt: s(520) });
     assert.equal(evaluate(looped, s(800 + 10)).state, 'scheduled');
     // Without loop the end holds.
     assert.equal(evaluate(base, s(400 + 140)).state, 'ended');

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { claimEvent, type Claim } from '../../claims/claim.js';
+import { claimEvent, claimShapeProblem, type Claim } from '../../claims/claim.js';
 import { judgeClaims, loadClaims } from '../../claims/ledger.js';
 import { CONSISTENT_HIGH, CONSISTENT_LOW, toleranceMs } from '../../claims/verdict.js';
 import { SpacewatchError } from '../../errors.js';
@@ -10,16 +10,11 @@ import { TargetParams } from '../schemas/target.js';
 import { claimView } from '../../claims/view.js';
 import { loadTarget } from './targets.js';
 
-/** What JSON Schema cannot say: which of value / stateValue goes with the metric. */
+/** The claim a request describes; its value / stateValue checked as claimShapeProblem says. */
 function toClaim(body: ClaimInput): Claim {
   const at = instantMs(body.at, 'body.at');
-  if (body.metric === 'state') {
-    if (body.stateValue === undefined) throw new SpacewatchError('SW_VALIDATION', 'body.stateValue: is required when metric is state');
-    if (body.value !== undefined) throw new SpacewatchError('SW_VALIDATION', 'body.value: must be absent when metric is state (use stateValue)');
-  } else {
-    if (body.value === undefined) throw new SpacewatchError('SW_VALIDATION', `body.value: is required when metric is ${body.metric}`);
-    if (body.stateValue !== undefined) throw new SpacewatchError('SW_VALIDATION', 'body.stateValue: only applies when metric is state');
-  }
+  const problem = claimShapeProblem(body);
+  if (problem) throw new SpacewatchError('SW_VALIDATION', `body.${problem}`);
   const claim: Claim = { at, metric: body.metric, claimant: body.claimant };
   if (body.value !== undefined) claim.value = body.value;
   if (body.stateValue !== undefined) claim.stateValue = body.stateValue;

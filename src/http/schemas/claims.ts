@@ -35,7 +35,7 @@ export const ClaimInput = Type.Object(
         description: 'The claimed figure; required unless metric is state',
       }),
     ),
-    // Required when metric is state, and only then (checked in the route: the message names the field).
+    // Required when metric is state, and only then (claimShapeProblem in src/claims/claim.ts: the message names the field).
     stateValue: Type.Optional(ClaimState),
     claimant: Type.String({ minLength: 1, maxLength: CLAIMANT_MAX, errorMessage: `must be a string of 1–${CLAIMANT_MAX} characters`, description: 'Who made the claim' }),
     quote: Type.Optional(Type.String({ maxLength: QUOTE_MAX, errorMessage: `must be a string of at most ${QUOTE_MAX} characters` })),
