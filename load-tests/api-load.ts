@@ -1,5 +1,5 @@
-// `npm run load:api`: the API under load while polling continues. spacewatch runs in this process as
-// main.ts wires it, on a redis-server of this run, polling 200 json targets every second on a local
+// `npm run load:api`: the API under load while polling continues. spacewatch runs in this process,
+// started by main.ts's run(), on a redis-server of this run, polling 200 json targets every second on a local
 // endpoint server; one more target holds a day of history (86,400 observations, ~1,500 events) so
 // series and timeline queries do a 24-hour chart's real work. Baseline first (same run): poll lag
 // with no API load, and each endpoint answered for one client at a time. Then autocannon (in a
@@ -17,14 +17,15 @@ import type { Store } from '../src/storage/store.js';
 import type { Target } from '../src/types.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis.js';
 import { DAY_MS, writeDay, type DayDataset } from './day-dataset.js';
-import { consoleReport, markdownSection, writeApiLoadSection, type EndpointFigures, type LagWindow, type SseFigures } from './lib/api-load-report.js';
+import { API_LOAD_END, API_LOAD_START, consoleReport, markdownSection, type EndpointFigures, type LagWindow, type SseFigures } from './lib/api-load-report.js';
 import { startApiStack, type ApiStack } from './lib/api-stack.js';
 import { connectRedis, silentLog, type BenchContext } from './lib/context.js';
 import { cpuSnapshot, otherCores } from './lib/cpu.js';
 import { describe, describeMachine } from './lib/machine.js';
 import { createProgress, type Progress } from './lib/progress.js';
-import { formatDuration } from './lib/report.js';
-import { summarize, bucketDelta, fractionAtOrBelow, histogramQuantile, type Bucket } from './lib/stats.js';
+import { histogramBuckets, observed } from './lib/metrics.js';
+import { formatDuration, writeSection } from './lib/report.js';
+import { summarize, bucketDelta, fractionAtOrBelow, histogramQuantile } from './lib/stats.js';
 import { subscribe } from './lib/sse-subscribers.js';
 import { startEndpoints } from './polling-runs.js';
 
@@ -89,17 +90,13 @@ async function main(): Promise<number> {
     const setup: string[] = [];
     for (const e of endpointsUnderTest) {
       const one = await singleClient(stack.url, e.path);
-      if (one.missing) {
-        e.note = 'not in this build (404 from no route): not measured';
-        continue;
-      }
       e.single = summarize(one.ms);
       setup.push(`${e.label}: \`GET ${e.path.replace(/from=\d+&to=\d+/, 'from=<now − 24 h>&to=<now>')}\` answers ${one.size}.`);
     }
 
     const sse = await liveSubscribers(stack, watched, progress);
     try {
-      for (const e of endpointsUnderTest.filter((x) => x.single)) {
+      for (const e of endpointsUnderTest) {
         progress.phase(`load: autocannon, ${CONNECTIONS} connections, ${LOAD_S} s: ${e.label}`);
         let result: autocannon.Result | undefined;
         lag.push(await lagWindow(stack, `${e.short} under load`, async () => (result = await cannon(stack.url + e.path))));
@@ -118,7 +115,7 @@ async function main(): Promise<number> {
       startedAt,
       seconds,
       setup: [
-        `spacewatch in one process as main.ts wires it (RedisStore on this run's redis-server, poller with default settings, alert engine, Fastify app on a socket); ${TARGETS + 1} \`json\` targets polled every ${INTERVAL_MS} ms on a node:http endpoint server in a child process. autocannon runs in a worker thread of the same process, the live subscribers on its main thread: all of it shares this machine's ${machine.cores} cores.`,
+        `spacewatch in one process, started by main.ts's run() with a default config (RedisStore on this run's redis-server, poller, alert engine, retention, Fastify app on a socket); ${TARGETS + 1} \`json\` targets polled every ${INTERVAL_MS} ms on a node:http endpoint server in a child process. autocannon runs in a worker thread of the same process, the live subscribers on its main thread: all of it shares this machine's ${machine.cores} cores.`,
         `The day's target holds ${day.observations.length.toLocaleString('en-US')} observations at 1 s (load-tests/day-dataset.ts) and ${events.toLocaleString('en-US')} events (an alert transition a minute, a mark an hour).`,
         ...setup,
         `Poll lag: \`spacewatch_poll_lag_seconds\` over each window (p50/p99 interpolated inside buckets, as histogram_quantile; "within 100 ms" is exact, a bucket edge). Live delivery: from the moment the batch holding the observation was handed to Redis to the moment its frame was read by the subscriber.`,
@@ -130,7 +127,7 @@ async function main(): Promise<number> {
     };
     progress.phase(`done in ${formatDuration(seconds)}`);
     console.log(`\n${consoleReport(result)}\n`);
-    writeApiLoadSection(OUTPUT, markdownSection(result));
+    writeSection(OUTPUT, markdownSection(result), API_LOAD_START, API_LOAD_END);
     progress.phase(`wrote the api-load section of ${OUTPUT}`);
     return 0;
   } catch (err) {
@@ -164,11 +161,13 @@ async function writeDayEvents(store: Store, day: DayDataset): Promise<number> {
   return events.length;
 }
 
-/** Poll lag, probes/s and event-loop delay over whatever `during` does. */
+/** Poll lag, probes/s (probes finished: spacewatch_probe_duration_seconds) and event-loop delay over whatever `during` does. */
 async function lagWindow(stack: ApiStack, label: string, during: () => Promise<unknown>): Promise<LagWindow> {
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  const before: Bucket[] = await stack.buckets('spacewatch_poll_lag_seconds');
-  const probes0 = stack.probes();
+  const lag = () => histogramBuckets(stack.registry, 'spacewatch_poll_lag_seconds');
+  const probes = async () => observed(await histogramBuckets(stack.registry, 'spacewatch_probe_duration_seconds'));
+  const before = await lag();
+  const probes0 = await probes();
   const from = Date.now();
   const t0 = performance.now();
   loop.enable();
@@ -176,10 +175,10 @@ async function lagWindow(stack: ApiStack, label: string, during: () => Promise<u
   loop.disable();
   const wall = (performance.now() - t0) / 1000;
   const to = Date.now();
-  const buckets = bucketDelta(before, await stack.buckets('spacewatch_poll_lag_seconds'));
+  const buckets = bucketDelta(before, await lag());
   return {
     label,
-    probesPerSecond: (stack.probes() - probes0) / wall,
+    probesPerSecond: ((await probes()) - probes0) / wall,
     p50: histogramQuantile(buckets, 0.5) * 1000,
     p99: histogramQuantile(buckets, 0.99) * 1000,
     within100ms: fractionAtOrBelow(buckets, 0.1),
@@ -190,7 +189,7 @@ async function lagWindow(stack: ApiStack, label: string, during: () => Promise<u
 }
 
 /** One client, one request at a time: the latency an endpoint has when nothing else asks. */
-async function singleClient(base: string, path: string): Promise<{ ms: number[]; size: string; missing: boolean }> {
+async function singleClient(base: string, path: string): Promise<{ ms: number[]; size: string }> {
   const agent = new Agent({ connections: 1 });
   try {
     const get = async () => {
@@ -200,12 +199,11 @@ async function singleClient(base: string, path: string): Promise<{ ms: number[];
       return { ms: performance.now() - t0, status: res.statusCode, body };
     };
     const first = await get();
-    if (first.status === 404 && first.body.includes('no route for')) return { ms: [], size: '', missing: true };
     if (first.status !== 200) throw new Error(`GET ${path}: HTTP ${first.status}: ${first.body.slice(0, 300)}`);
     for (let i = 0; i < 4; i++) await get(); // warm-up
     const ms: number[] = [];
     for (let i = 0; i < SINGLE_REQUESTS; i++) ms.push((await get()).ms);
-    return { ms, size: describeBody(first.body), missing: false };
+    return { ms, size: describeBody(first.body) };
   } finally {
     await agent.close();
   }
@@ -228,15 +226,14 @@ function cannon(url: string): Promise<autocannon.Result> {
 
 /** K subscribers of the live stream of K polled targets, open for the whole load phase. */
 async function liveSubscribers(stack: ApiStack, watched: readonly string[], progress: Progress) {
-  const probe = await singleStatus(stack.url, `/api/v1/targets/${watched[0]}/live`);
-  if (probe === 404) {
-    progress.phase('live: /api/v1/targets/:id/live is not in this build: not measured');
-    const figures: SseFigures = { subscribers: watched.length, opened: 0, frames: 0, unmatched: 0, errors: [], skipped: 'not in this build (404 from no route)' };
-    return { stop: async () => undefined, figures: () => figures, deliveryBetween: () => undefined };
-  }
   progress.phase(`live: opening ${watched.length} subscribers (one per target), read during the whole load phase`);
   const subs = await subscribe(stack.url, watched, stack.writtenAt);
   await sleep(500);
+  const refused = subs.subscriptions.find((s) => s.status !== 0 && s.status !== 200);
+  if (refused) {
+    await subs.stop();
+    throw new Error(`GET /api/v1/targets/${refused.targetId}/live: ${refused.error}`);
+  }
   return {
     stop: () => subs.stop(),
     deliveryBetween(from: number, to: number) {
@@ -258,21 +255,6 @@ async function liveSubscribers(stack: ApiStack, watched: readonly string[], prog
       };
     },
   };
-}
-
-/** The status of a GET whose body may never end (a stream): headers only. */
-async function singleStatus(base: string, path: string): Promise<number> {
-  const abort = new AbortController();
-  const res = await request(base + path, { signal: abort.signal });
-  const status = res.statusCode;
-  if (status === 404) {
-    const body = await res.body.text();
-    // The app's answer for a path no route serves (src/http/plugins/errors.ts), not an unknown target.
-    return body.includes('no route for') ? 404 : status;
-  }
-  abort.abort();
-  await res.body.text().catch(() => undefined);
-  return status;
 }
 
 process.exitCode = await main();

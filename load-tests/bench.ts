@@ -13,7 +13,7 @@ import { connectRedis, type BenchContext } from './lib/context.js';
 import { cpuSnapshot, otherCores } from './lib/cpu.js';
 import { describe, describeMachine } from './lib/machine.js';
 import { createProgress } from './lib/progress.js';
-import { consoleTable, formatDuration, markdownSection, writeSection, type BenchResult } from './lib/report.js';
+import { BEGIN_MARK, consoleTable, END_MARK, formatDuration, markdownSection, writeSection, type BenchResult } from './lib/report.js';
 import { benchMemory } from './memory.js';
 import { benchPolling } from './polling.js';
 import { benchQuery } from './query.js';
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       progress.phase(`done in ${formatDuration(seconds)}`);
       console.log(`\n${consoleTable(results)}\n`);
       if (selected.size === BENCHMARKS.length) {
-        writeSection(OUTPUT, markdownSection(results, { machine, startedAt, seconds, loadAtEnd: loadavg()[0] ?? 0, otherCores: otherCores(runCpu, cpuSnapshot()) }));
+        writeSection(OUTPUT, markdownSection(results, { machine, startedAt, seconds, loadAtEnd: loadavg()[0] ?? 0, otherCores: otherCores(runCpu, cpuSnapshot()) }), BEGIN_MARK, END_MARK);
         progress.phase(`wrote ${OUTPUT}`);
       } else {
         progress.phase('a subset ran: BENCHMARKS.md left as it was');

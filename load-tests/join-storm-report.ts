@@ -1,10 +1,13 @@
 // The join storm's figures, from what both sides recorded: the world's counts (simulator and crowd),
 // spacewatch's own observations and alerts, and its poller's histograms. One rendering for the
 // terminal, one for BENCHMARKS.md (between its join-storm markers; the rest of the file is left alone).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { effectiveRules, type RulesConfig } from '../src/detect/rules.js';
+import type { RuleName } from '../src/detect/types.js';
 import type { SimulatorStats } from '../src/simulator/server.js';
 import type { Observation } from '../src/types.js';
 import type { CrowdStats } from '../test/helpers/crowd.js';
+import { observed } from './lib/metrics.js';
+import { alignedTable, formatValue, markdownTable } from './lib/report.js';
 import { bucketDelta, fractionAtOrBelow, histogramQuantile, median, type Bucket } from './lib/stats.js';
 
 /** Both sides of the world at one instant (join-storm-world.ts runs each in its own process). */
@@ -38,6 +41,8 @@ export interface StormRun {
   listeners: number;
   calmListeners: number;
   intervalMs: number;
+  /** The target's rule overrides, as given to the config (the rest are the defaults). */
+  rules: RulesConfig;
   rampMs: number;
   refusalWindowMs: number;
   crowd: { holdMeanMs: number; retryMs: readonly [number, number]; pauseMs: readonly [number, number] };
@@ -65,12 +70,12 @@ export interface StormReport {
   markdown: string;
 }
 
-export const START_MARK = '<!-- join-storm:start -->';
-export const END_MARK = '<!-- join-storm:end -->';
+/** This run's section of BENCHMARKS.md lies between these (lib/report.ts writeSection). */
+export const STORM_START = '<!-- join-storm:start -->';
+export const STORM_END = '<!-- join-storm:end -->';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : 'n/a');
-const ms = (x: number) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms` : 'n/a');
 const secs = (x: number | undefined) => (x === undefined ? 'never' : `${(x / 1000).toFixed(1)} s`);
 
 export function stormReport(run: StormRun): StormReport {
@@ -96,7 +101,7 @@ export function stormReport(run: StormRun): StormReport {
   const fullShare = fullSeconds.reduce((sum, x) => sum + x.refusedShare, 0) / fullSeconds.length;
 
   const lag = bucketDelta(run.lag.before, run.lag.after);
-  const lagCount = lag.find((b) => !Number.isFinite(b.le))?.count ?? 0;
+  const lagCount = observed(lag);
   const duration = bucketDelta(run.probeDuration.before, run.probeDuration.after);
   const firedAfter = (rule: string) => (run.fired.has(rule) ? run.fired.get(rule)! - run.stormAt : undefined);
   const others = [...run.fired.keys()].filter((r) => r !== 'capacity' && r !== 'join_failures');
@@ -114,23 +119,22 @@ export function stormReport(run: StormRun): StormReport {
     ['storm start → join_failures alert firing', secs(firedAfter('join_failures'))],
     ...(others.length ? ([['other alerts fired (storm start →)', others.map((r) => `${r} ${secs(firedAfter(r))}`).join(', ')]] as [string, string][]) : []),
     ['storm start → room full (first reading at capacity)', secs(fullAt === undefined ? undefined : fullAt - run.stormAt)],
-    ['poll lag p99 during the storm', lagCount ? `${ms(histogramQuantile(lag, 0.99) * 1000)} (histogram estimate; ${pct(fractionAtOrBelow(lag, 0.1))} of ${n(lagCount)} probes started within 100 ms of their slot)` : 'no probes'],
-    ['x-space probe duration p99 during the storm', ms(histogramQuantile(duration, 0.99) * 1000)],
+    ['poll lag p99 during the storm', lagCount ? `${formatValue(histogramQuantile(lag, 0.99) * 1000, 'ms')} (histogram estimate; ${pct(fractionAtOrBelow(lag, 0.1))} of ${n(lagCount)} probes started within 100 ms of their slot)` : 'no probes'],
+    ['x-space probe duration p99 during the storm', formatValue(histogramQuantile(duration, 0.99) * 1000, 'ms')],
     ['CPU during the storm', `spacewatch ${(run.spacewatchCpuSeconds / stormSeconds).toFixed(2)} core; simulator ${((run.worldAfter.simulatorCpuSeconds - run.worldBefore.simulatorCpuSeconds) / stormSeconds).toFixed(2)} core; crowd ${((run.worldAfter.crowdCpuSeconds - run.worldBefore.crowdCpuSeconds) / stormSeconds).toFixed(2)} core`],
     ['crowd failures', `${Object.entries(crowd.errors).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; held connections the server ended ${n(crowd.cutOff)}; ${n(crowd.bytes)} bytes trickled`],
   ];
   const capacityFired = run.fired.has('capacity');
   const setup =
     `Setup: the simulator in 'connections' mode (capacity ${n(run.capacity)}; its API fails at the refused share of listen attempts over ${run.refusalWindowMs / 1000} s) and a crowd of raw sockets, each in a child process; ` +
-    `spacewatch via run() (Redis store, poller, detectors, alerts) in this one, one x-space target at ${run.intervalMs} ms with join_failures { windowMs 10 s, minAttempts 10, forMs 0 } and capacity { windowMs 10 s, minAttempts 10, flatPercent 2 }. ` +
+    `spacewatch via run() (Redis store, poller, detectors, alerts) in this one, one x-space target at ${run.intervalMs} ms with ${rulesText(run.rules)}. ` +
     `${n(run.calmListeners)} listeners for ${((run.seconds.filter((s) => s.phase === 'calm').length))} s of calm, then ${n(run.listeners - run.calmListeners)} more arriving over ${run.rampMs / 1000} s; ` +
     `an admitted listener stays ${run.crowd.holdMeanMs / 1000} s on average (exponential), pauses ${run.crowd.pauseMs.map((x) => x / 1000).join('–')} s and joins again; a refused one retries after ${run.crowd.retryMs.map((x) => x / 1000).join('–')} s. Storm: ${stormSeconds.toFixed(0)} s.`;
 
-  const width = Math.max(...figures.map(([k]) => k.length));
-  const text = ['Figures', '-------', ...figures.map(([k, v]) => `${k.padEnd(width)}  ${v}`), '', setup, '', `capacity alert: ${capacityFired ? 'FIRED' : 'NEVER FIRED'}`].join('\n');
+  const text = [...alignedTable(['figure', 'value'], figures), '', setup, '', `capacity alert: ${capacityFired ? 'FIRED' : 'NEVER FIRED'}`].join('\n');
 
   const markdown = [
-    START_MARK,
+    STORM_START,
     '',
     '## Join storm (`npm run load:join-storm`)',
     '',
@@ -138,9 +142,7 @@ export function stormReport(run: StormRun): StormReport {
     `- **Machine:** ${run.machine}`,
     `- ${setup}`,
     '',
-    '| figure | value |',
-    '| --- | --- |',
-    ...figures.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`),
+    ...markdownTable(['figure', 'value'], figures),
     '',
     '<details><summary>Timeline, one line a second (t = seconds since the storm began)</summary>',
     '',
@@ -151,9 +153,18 @@ export function stormReport(run: StormRun): StormReport {
     '',
     '</details>',
     '',
-    END_MARK,
+    STORM_END,
   ].join('\n');
   return { capacityFired, text, markdown };
+}
+
+/** The rules the run overrode, each with every setting it ran with (defaults included): `capacity { windowMs 10 s, … }`. */
+export function rulesText(overrides: RulesConfig): string {
+  const effective = effectiveRules(overrides);
+  const value = (k: string, v: unknown) => (k.endsWith('Ms') && typeof v === 'number' ? `${v / 1000} s` : String(v));
+  return (Object.keys(overrides) as RuleName[])
+    .map((rule) => `${rule} { ${Object.entries(effective[rule]).filter(([k]) => k !== 'enabled').map(([k, v]) => `${k} ${value(k, v)}`).join(', ')} }`)
+    .join(' and ');
 }
 
 export function timelineHeader(): string {
@@ -164,13 +175,4 @@ export function timelineLine(s: Second): string {
   const share = (x: number) => `${(x * 100).toFixed(0)} %`;
   const failed = `${s.failed}/${s.probes} ${s.probes ? share(s.failed / s.probes) : ''}`;
   return `${s.t.toFixed(0).padStart(6)}  ${n(s.connected).padStart(9)}  ${s.admittedPerSec.toFixed(0).padStart(10)}  ${s.refusedPerSec.toFixed(0).padStart(9)}  ${share(s.refusedShare).padStart(7)}  │  ${(s.listeners === undefined ? '—' : n(s.listeners)).padStart(9)}  ${failed.padStart(18)}  ${s.firing.join(', ') || '—'}`;
-}
-
-/** Replaces the join-storm section of `file` (appended at the end when absent), leaving the rest as it was. */
-export function writeStormSection(file: string, section: string): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const begin = text.indexOf(START_MARK);
-  const end = text.indexOf(END_MARK);
-  const next = begin >= 0 && end > begin ? text.slice(0, begin) + section + text.slice(end + END_MARK.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
 }

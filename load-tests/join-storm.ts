@@ -15,12 +15,15 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Alert } from '../src/alerts/types.js';
 import { parseConfig } from '../src/config/load.js';
+import type { RulesConfig } from '../src/detect/rules.js';
 import { run, type Running } from '../src/main.js';
 import type { Observation } from '../src/types.js';
 import { startRedis, type TestRedis } from '../test/helpers/redis.js';
 import { connectRedis, ownCpuSeconds, silentLog } from './lib/context.js';
 import { describe, describeMachine } from './lib/machine.js';
-import { stormReport, timelineHeader, timelineLine, writeStormSection, type Second, type StormRun, type WorldStats } from './join-storm-report.js';
+import { histogramBuckets } from './lib/metrics.js';
+import { writeSection } from './lib/report.js';
+import { STORM_END, STORM_START, stormReport, timelineHeader, timelineLine, type Second, type StormRun, type WorldStats } from './join-storm-report.js';
 import type { FromWorld, SideStats, ToWorld, WorldStart } from './join-storm-world.js';
 
 const { values: args } = parseArgs({
@@ -52,6 +55,14 @@ const OUTPUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const CROWD = { holdMeanMs: 8_000, retryMs: [2_000, 6_000] as const, pauseMs: [1_000, 3_000] as const, seed: 6 };
 /** The refused share of listen attempts over this span is the share of API requests failing. */
 const REFUSAL_WINDOW_MS = 5_000;
+/**
+ * The defaults judge minutes (capacity: five flat minutes); this storm lasts half of one. The
+ * shortest windows the rules accept, so both can fire while it rages; the rest stays at the defaults.
+ */
+const RULES = {
+  join_failures: { windowMs: 10_000, minAttempts: 10, forMs: 0 },
+  capacity: { windowMs: 10_000, minAttempts: 10 },
+} satisfies RulesConfig;
 
 function positive(name: string): number {
   const v = Number(args[name as keyof typeof args]);
@@ -106,14 +117,6 @@ async function machine(redisUrl: string): Promise<string> {
   }
 }
 
-/** Histogram buckets of one metric (optionally one label value) from the registry run() built. */
-async function buckets(running: Running, name: string, label?: [string, string]) {
-  const values = (await running.registry.getSingleMetric(name)?.get())?.values ?? [];
-  return values
-    .filter((v) => (v as { metricName?: string }).metricName === `${name}_bucket` && (!label || v.labels[label[0]] === label[1]))
-    .map((v) => ({ le: v.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels.le), count: v.value }));
-}
-
 /** The simulator and the crowd, each in its own process, seen as one world. */
 function startWorld() {
   const simulator = startSide();
@@ -164,12 +167,7 @@ async function main(): Promise<number> {
             name: 'Join storm (simulated X Space)',
             source: { kind: 'x-space', spaceId, url: simUrl },
             intervalMs: INTERVAL_MS,
-            // The defaults judge minutes (capacity: five flat minutes); this storm lasts half of one.
-            // The shortest windows the rules accept, so both can fire while it rages.
-            rules: {
-              join_failures: { windowMs: 10_000, minAttempts: 10, forMs: 0 },
-              capacity: { windowMs: 10_000, minAttempts: 10 },
-            },
+            rules: RULES,
           },
         ],
       },
@@ -229,16 +227,16 @@ async function main(): Promise<number> {
 
     // The storm.
     stormAt = Date.now();
-    const lagBefore = await buckets(r, 'spacewatch_poll_lag_seconds');
-    const durationBefore = await buckets(r, 'spacewatch_probe_duration_seconds', ['source', 'x-space']);
+    const lagBefore = await histogramBuckets(r.registry, 'spacewatch_poll_lag_seconds');
+    const durationBefore = await histogramBuckets(r.registry, 'spacewatch_probe_duration_seconds', { source: 'x-space' });
     const worldBefore = await world.stats();
     const cpuBefore = ownCpuSeconds();
     world.add(LISTENERS - CALM_LISTENERS, RAMP_MS);
     const plannedEnd = stormAt + STORM_MS;
     await everySecond('storm', () => Date.now() >= plannedEnd && (fired.has('capacity') || Date.now() >= plannedEnd + EXTRA_WAIT_MS));
     const stormEnd = Date.now();
-    const lagAfter = await buckets(r, 'spacewatch_poll_lag_seconds');
-    const durationAfter = await buckets(r, 'spacewatch_probe_duration_seconds', ['source', 'x-space']);
+    const lagAfter = await histogramBuckets(r.registry, 'spacewatch_poll_lag_seconds');
+    const durationAfter = await histogramBuckets(r.registry, 'spacewatch_probe_duration_seconds', { source: 'x-space' });
     const worldAfter = await world.stats();
     const spacewatchCpuSeconds = ownCpuSeconds() - cpuBefore;
 
@@ -249,6 +247,7 @@ async function main(): Promise<number> {
       listeners: LISTENERS,
       calmListeners: CALM_LISTENERS,
       intervalMs: INTERVAL_MS,
+      rules: RULES,
       rampMs: RAMP_MS,
       refusalWindowMs: REFUSAL_WINDOW_MS,
       crowd: CROWD,
@@ -273,7 +272,7 @@ async function main(): Promise<number> {
       return 1;
     }
     if (!args['no-write']) {
-      writeStormSection(OUTPUT, report.markdown);
+      writeSection(OUTPUT, report.markdown, STORM_START, STORM_END);
       console.log(`wrote the join-storm section of ${OUTPUT}`);
     }
     return 0;

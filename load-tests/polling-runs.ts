@@ -13,6 +13,7 @@ import { json, type JsonConfig } from '../src/sources/json.js';
 import { MemoryStore } from '../src/storage/memory-store.js';
 import type { Target } from '../src/types.js';
 import { ownCpuSeconds, silentLog } from './lib/context.js';
+import { histogramBuckets } from './lib/metrics.js';
 import { bucketDelta, type Bucket } from './lib/stats.js';
 
 /** Distinct URLs the request loops cycle through (the capacity runs' target count). */
@@ -165,14 +166,8 @@ export async function pollerRun(
       if (!obs.join?.ok) failures++;
     },
   });
-  const buckets = async (name: string): Promise<Bucket[]> => {
-    const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
-    return values
-      .filter((v) => (v as { metricName?: string }).metricName === `${name}_bucket`)
-      .map((v) => ({ le: v.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels.le), count: v.value }));
-  };
-  const lagBuckets = () => buckets('spacewatch_poll_lag_seconds');
-  const durationBuckets = () => buckets('spacewatch_probe_duration_seconds');
+  const lagBuckets = () => histogramBuckets(registry, 'spacewatch_poll_lag_seconds');
+  const durationBuckets = () => histogramBuckets(registry, 'spacewatch_probe_duration_seconds');
   const skipped = async () => (await registry.getSingleMetric('spacewatch_poll_skipped_total')?.get())?.values[0]?.value ?? 0;
   const late = (b: Bucket[]) => (b.find((x) => !Number.isFinite(x.le))?.count ?? 0) - (b.find((x) => x.le === LATE_S)?.count ?? 0);
 

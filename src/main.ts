@@ -40,6 +40,11 @@ export interface RunOptions {
   demo?: DemoRunOptions;
   /** Hears every alert transition this process's engine records (the demo command prints them). */
   onAlert?: (t: Transition) => void;
+  /**
+   * For load tests: wraps the store once it is open, so everything (poller, engine, API) uses the
+   * wrapper — e.g. one that notes when each write was handed to Redis. The original is still closed on shutdown.
+   */
+  wrapStore?: (store: Store) => Store;
 }
 
 export interface DemoRunOptions extends DemoOptions {
@@ -84,7 +89,8 @@ export async function run(opts: RunOptions): Promise<Running> {
   };
 
   try {
-    const store = await openStore(config, log, closers);
+    const opened = await openStore(config, log, closers);
+    const store = opts.wrapStore ? opts.wrapStore(opened) : opened;
     const plan = demoPlan(opts);
     let demo: DemoPlay | undefined;
     let stopScript: (() => Promise<void>) | undefined;

@@ -100,12 +100,23 @@ function rows(results: readonly BenchResult[]): string[][] {
   return results.flatMap((r) => r.figures.map((f) => [f.bench, f.label, formatValue(f.value, f.unit), baselineText(f), ratioText(f), targetText(f), verdict(f)]));
 }
 
+/** A table for the terminal: columns padded to their widest cell, a dashed rule under the header. */
+export function alignedTable(columns: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const all = [columns, ...rows];
+  const widths = columns.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+/** A Markdown table; a `|` inside a cell is escaped so it cannot split the cell. */
+export function markdownTable(columns: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+}
+
 /** The summary for the terminal: aligned columns, then the notes of every missed target. */
 export function consoleTable(results: readonly BenchResult[]): string {
-  const all = [[...COLUMNS], ...rows(results)];
-  const widths = COLUMNS.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  const out = [line(all[0] as string[]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)];
+  const out = alignedTable(COLUMNS, rows(results));
   const misses = results.flatMap((r) => r.figures).filter((f) => verdict(f) === 'MISS');
   if (misses.length > 0) {
     out.push('', `${misses.length} target(s) missed:`);
@@ -128,7 +139,6 @@ export interface RunInfo {
 
 /** The generated part of BENCHMARKS.md, markers included. */
 export function markdownSection(results: readonly BenchResult[], run: RunInfo): string {
-  const cell = (s: string) => s.replace(/\|/g, '\\|');
   const m = run.machine;
   const out = [
     BEGIN_MARK,
@@ -139,9 +149,10 @@ export function markdownSection(results: readonly BenchResult[], run: RunInfo): 
     `- **Machine:** ${describe(m)}`,
     `- **Other work on the machine:** ${busy(run.otherCores)} on average during the run, of ${m.cores} (1-minute load average ${m.loadAtStart.toFixed(2)} at the start, ${run.loadAtEnd.toFixed(2)} at the end)`,
     '',
-    `| ${COLUMNS.join(' | ')} |`,
-    `| ${COLUMNS.map(() => '---').join(' | ')} |`,
-    ...rows(results).map((r) => `| ${r.map((c, i) => (i === 6 && c !== 'info' ? `**${c}**` : cell(c))).join(' | ')} |`),
+    ...markdownTable(
+      COLUMNS,
+      rows(results).map((r) => r.map((c, i) => (i === 6 && c !== 'info' ? `**${c}**` : c))),
+    ),
     '',
   ];
   const misses = results.flatMap((r) => r.figures).filter((f) => verdict(f) === 'MISS');
@@ -164,15 +175,16 @@ export function markdownSection(results: readonly BenchResult[], run: RunInfo): 
   return out.join('\n');
 }
 
-/** Replaces the generated section of `file`, keeping the hand-written text around it. */
-export function writeSection(file: string, section: string): void {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nRun `npm run bench`.\n';
-  const begin = text.indexOf(BEGIN_MARK);
-  const end = text.indexOf(END_MARK);
-  const next =
-    begin >= 0 && end > begin
-      ? text.slice(0, begin) + section + text.slice(end + END_MARK.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
+/**
+ * Replaces the section of `file` between the markers `begin` and `end` (markers included; `section`
+ * carries its own), or appends it at the end when the file has no such section. The rest of the
+ * file is left as it was, so each load test rewrites only its own figures in BENCHMARKS.md.
+ */
+export function writeSection(file: string, section: string, begin: string, end: string): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end, from);
+  const next = from >= 0 && to > from ? text.slice(0, from) + section + text.slice(to + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
 }
 

@@ -13,7 +13,10 @@ export interface SseFrame {
 /** Splits SSE text into complete frames; returns them and the unfinished rest (WHATWG HTML §9.2.6). */
 export function parseFrames(buffer: string): { frames: SseFrame[]; rest: string } {
   const frames: SseFrame[] = [];
-  const text = buffer.replace(/\r\n?/g, '\n');
+  // A trailing CR may be the first half of a CRLF whose LF is in the next chunk: normalised now, it
+  // would become one line end and the LF a second, ending the frame early. It waits for that chunk.
+  const held = buffer.endsWith('\r') ? '\r' : '';
+  const text = buffer.slice(0, buffer.length - held.length).replace(/\r\n?/g, '\n');
   let start = 0;
   for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n', start)) {
     const block = text.slice(start, end);
@@ -30,7 +33,7 @@ export function parseFrames(buffer: string): { frames: SseFrame[]; rest: string 
     }
     if (data.length > 0) frames.push({ event, data: data.join('\n') });
   }
-  return { frames, rest: text.slice(start) };
+  return { frames, rest: text.slice(start) + held };
 }
 
 export interface Subscription {

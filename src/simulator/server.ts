@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAudience, type Audience, type AudienceStats } from './audience.js';
 import { unitRandom } from './prng.js';
-import { DEFAULT_SEED, ERROR_KINDS, evaluate, failureAt, type ErrorKind, type Failure, type Scenario } from './scenario.js';
+import { CAPACITY_STREAM, DEFAULT_SEED, ERROR_KINDS, evaluate, failureAt, type ErrorKind, type Failure, type Scenario } from './scenario.js';
 import { invalidRequest, notFoundProblem, SPACE_FIELDS, spaceObject, statusProblem, type Clock } from './x-api.js';
 
 // A stand-in for the X API v2 Spaces lookup whose answers follow a scenario: the thing to point a
@@ -70,8 +70,6 @@ const MAX_IDS = 100;
 const ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 const SPACE_PATH = /^\/2\/spaces\/([^/]+)$/;
 const LISTEN_PATH = /^\/listen\/([^/]+)$/;
-/** The capacity rule's draw stream in failureAt; in 'connections' mode the refused share takes its place. */
-const CAPACITY_STREAM = 0;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
@@ -128,7 +126,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   // 'connections' mode: the API suffers with the listeners, as the real one did when a Space overflowed
   // — it fails at the share of listen attempts being refused, so a watcher's join probe (for an
-  // x-space target the API read is the join attempt) fails about as often as a listener's.
+  // x-space target the API read is the join attempt) fails about as often as a listener's. It takes
+  // the place of failureAt's capacity rule, so it draws from that rule's stream.
   function turnedAway(elapsed: number, n: number): Failure | undefined {
     if (!audience || evaluate(scenario, elapsed).state !== 'live') return undefined;
     return unitRandom(scenario.seed ?? DEFAULT_SEED, n, CAPACITY_STREAM) < audience.refusedShare() ? { kind: 'http_503', cause: 'capacity' } : undefined;

@@ -4,21 +4,10 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { loadScenario } from '../../src/simulator/scenario.js';
+import { compose, mounts, publishedPort } from './compose-file.js';
 
 // No Docker engine runs here, so the compose file is kept honest by reading it: every file it mounts
 // exists, the config it mounts is valid, and the services it wires together agree on names and ports.
-
-const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
-  services: Record<string, { image?: string; build?: string | { context: string; dockerfile?: string }; command?: string[]; volumes?: string[]; environment?: Record<string, string>; ports?: string[]; depends_on?: unknown }>;
-  volumes?: Record<string, unknown>;
-};
-
-function mounts(service: string): { host: string; container: string }[] {
-  return (compose.services[service]?.volumes ?? []).map((v) => {
-    const [host, container] = v.split(':') as [string, string];
-    return { host, container };
-  });
-}
 
 describe('docker-compose.yml', () => {
   test('has redis, spacewatch, simulator, prometheus and grafana services', () => {
@@ -55,7 +44,7 @@ describe('docker-compose.yml', () => {
     assert.ok(mounted, 'SPACEWATCH_CONFIG is a mounted file');
     const { config } = loadConfig(mounted.host, { REDIS_URL: env.REDIS_URL });
     assert.equal(config.storage.redisUrl, 'redis://redis:6379');
-    const published = compose.services.spacewatch!.ports!.map((p) => Number(p.split(':')[1]));
+    const published = compose.services.spacewatch!.ports!.map((p) => Number(publishedPort(p).container));
     assert.ok(published.includes(config.server.port), `port ${config.server.port} is published`);
   });
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { run, type Running } from '../../src/main.js';
+import { compose, hostPath, mounts, publishedPort } from './compose-file.js';
 import { checkQuery, exposedNames, type KnownMetric } from './promql.js';
 
 // No Docker engine runs here, so Grafana's half of the compose stack is checked by reading it: the
@@ -14,34 +15,7 @@ import { checkQuery, exposedNames, type KnownMetric } from './promql.js';
 // taken from the registry of a running spacewatch built by main.ts's run(), so a metric renamed in
 // src/ fails here instead of leaving an empty panel on the night of a broadcast.
 
-interface Service {
-  image?: string;
-  command?: string[];
-  volumes?: string[];
-  environment?: Record<string, string>;
-  ports?: string[];
-  depends_on?: string[] | Record<string, unknown>;
-}
-const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, Service> };
-const grafana = compose.services.grafana as Service;
-
-/** Bind mounts of a service: host path (relative to the repo) → container path. */
-function mounts(svc: Service): { host: string; container: string }[] {
-  return (svc.volumes ?? []).map((v) => {
-    const [host, container] = v.split(':') as [string, string];
-    return { host, container };
-  });
-}
-
-/** The host path behind a container path of `svc`, through whichever mount contains it. */
-function hostPath(svc: Service, containerPath: string): string | undefined {
-  for (const m of mounts(svc)) {
-    if (!m.host.startsWith('.')) continue;
-    if (containerPath === m.container) return m.host;
-    if (containerPath.startsWith(`${m.container}/`)) return join(m.host, posix.relative(m.container, containerPath));
-  }
-  return undefined;
-}
+const grafana = compose.services.grafana ?? {};
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -49,7 +23,7 @@ function yamlFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-const provisioning = hostPath(grafana, '/etc/grafana/provisioning');
+const provisioning = hostPath('grafana', '/etc/grafana/provisioning');
 interface Datasource {
   name: string;
   uid: string;
@@ -65,7 +39,7 @@ interface Provider {
 const datasources = provisioning ? yamlFiles(join(provisioning, 'datasources')).flatMap((f) => (parse(readFileSync(f, 'utf8')) as { datasources?: Datasource[] }).datasources ?? []) : [];
 const providers = provisioning ? yamlFiles(join(provisioning, 'dashboards')).flatMap((f) => (parse(readFileSync(f, 'utf8')) as { providers?: Provider[] }).providers ?? []) : [];
 
-const promMount = mounts(compose.services.prometheus as Service).find((m) => m.container === '/etc/prometheus/prometheus.yml');
+const promMount = mounts('prometheus').find((m) => m.container === '/etc/prometheus/prometheus.yml');
 const prometheusYml = parse(readFileSync(promMount?.host ?? 'deploy/prometheus.yml', 'utf8')) as {
   global?: { scrape_interval?: string };
   scrape_configs: { job_name: string }[];
@@ -152,9 +126,13 @@ function dashboardProblems(d: Dashboard, series: ReadonlyMap<string, readonly st
 
 describe('Grafana in docker-compose.yml', () => {
   test('runs a pinned Grafana image on port 3000 after prometheus, with anonymous viewers and an admin password from the environment', () => {
-    assert.ok(grafana, 'a grafana service');
+    assert.ok(compose.services.grafana, 'a grafana service');
     assert.match(grafana.image ?? '', /^grafana\/grafana(-oss)?:\d+\.\d+\.\d+$/, 'image pinned to a version tag');
-    assert.ok(grafana.ports?.some((p) => p.split(':').at(-1) === '3000'), 'port 3000 published');
+    const ports = (grafana.ports ?? []).map(publishedPort);
+    assert.ok(ports.some((p) => p.container === '3000'), 'port 3000 published');
+    // The admin password defaults to a well-known one: published on every interface, anyone who can
+    // reach the host could sign in as admin. On loopback only, the stack still starts with one command.
+    for (const p of ports) assert.equal(p.ip, '127.0.0.1', `port ${p.container} is published on ${p.ip || 'every interface'}, not loopback only`);
     const deps = Array.isArray(grafana.depends_on) ? grafana.depends_on : Object.keys(grafana.depends_on ?? {});
     assert.ok(deps.includes('prometheus'), 'depends on prometheus');
     const env = grafana.environment ?? {};
@@ -164,11 +142,11 @@ describe('Grafana in docker-compose.yml', () => {
   });
 
   test('mounts provisioning and dashboards from folders that exist; the home dashboard is a mounted file', () => {
-    for (const m of mounts(grafana)) assert.ok(existsSync(m.host), `grafana mounts ${m.host}, which does not exist`);
+    for (const m of mounts('grafana')) assert.ok(existsSync(m.host), `grafana mounts ${m.host}, which does not exist`);
     assert.ok(provisioning, 'a mount at /etc/grafana/provisioning');
     const home = grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
     if (home) {
-      const file = hostPath(grafana, home);
+      const file = hostPath('grafana', home);
       assert.ok(file && existsSync(file), `home dashboard ${home} is not a mounted file`);
     }
   });
@@ -191,7 +169,7 @@ describe('Grafana in docker-compose.yml', () => {
     const files = providers.filter((p) => p.type === 'file');
     assert.ok(files.length >= 1, 'a file dashboard provider');
     for (const p of files) {
-      const host = hostPath(grafana, p.options.path);
+      const host = hostPath('grafana', p.options.path);
       assert.ok(host && existsSync(host), `provider ${p.name} reads ${p.options.path}, which no mount provides`);
       const json = readdirSync(host).filter((f) => f.endsWith('.json'));
       assert.ok(json.includes('spacewatch.json'), `${host} holds spacewatch.json`);

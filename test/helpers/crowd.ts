@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { unitRandom } from '../../src/simulator/prng.js';
 
 // A crowd of listeners for the simulator's listen endpoint (`GET /listen/:spaceId`, 'connections'
 // mode): each listener is one raw TCP socket speaking just enough HTTP/1.1 to read a status line, so
@@ -71,7 +72,10 @@ export function createCrowd(opts: CrowdOptions): Crowd {
   const port = Number(target.port || 80);
   const request = Buffer.from(`GET /listen/${opts.spaceId} HTTP/1.1\r\nHost: ${target.host}\r\nUser-Agent: spacewatch-crowd\r\nAccept: */*\r\n\r\n`);
   const attemptTimeoutMs = opts.attemptTimeoutMs ?? 10_000;
-  const random = mulberry32(opts.seed ?? 1);
+  // The simulator's counter-based draws, so a crowd's waits repeat from run to run.
+  const seed = opts.seed ?? 1;
+  let draws = 0;
+  const random = () => unitRandom(seed, draws++);
   const uniform = ([min, max]: readonly [number, number]) => min + random() * (max - min);
   const listeners = new Set<Listener>();
   const arrivals = new Set<NodeJS.Timeout>();
@@ -193,17 +197,5 @@ export function createCrowd(opts: CrowdOptions): Crowd {
       }
       await Promise.all(closing);
     },
-  };
-}
-
-/** A small seeded PRNG, so a crowd's waits repeat from run to run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }

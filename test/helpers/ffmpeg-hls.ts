@@ -5,7 +5,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './wait.js';
 
 // A real HLS origin for probe tests: ffmpeg's HLS muxer writing a live audio stream (a sine tone
 // from lavfi, AAC in MPEG-TS segments) into a temp folder, served by a static node:http server on
@@ -167,15 +167,6 @@ export async function hlsOrigin(): Promise<HlsOrigin> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `check` every 50 ms until it holds; throws after `ms` naming what it waited for. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 function notFound(res: ServerResponse): void {

@@ -5,7 +5,7 @@ import { Agent, request } from 'undici';
 import type { Scenario } from '../../src/simulator/scenario.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { createCrowd } from '../helpers/crowd.js';
-import { waitFor } from '../helpers/ffmpeg-hls.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The simulator's 'connections' mode: listeners are real held connections to /listen/:spaceId,
 // admitted up to the capacity and refused beyond it, and the API fails at the refused share.

@@ -5,7 +5,8 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { assessFreshness, hls, SEGMENT_PROBE_BYTES, type HlsConfig } from '../../src/sources/hls.js';
 import type { MediaPlaylist } from '../../src/sources/hls-playlist.js';
 import type { ProbeResult } from '../../src/sources/source.js';
-import { hlsOrigin, waitFor, type HlsOrigin } from '../helpers/ffmpeg-hls.js';
+import { hlsOrigin, type HlsOrigin } from '../helpers/ffmpeg-hls.js';
+import { waitFor } from '../helpers/wait.js';
 import { harness, serve, target, type Harness, type TestServer } from './helpers.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/hls/${name}`, import.meta.url), 'utf8');
