@@ -3,11 +3,12 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { claimsOf } from '../claims/claim.js';
 import { toleranceMs } from '../claims/verdict.js';
 import { runDetectors } from '../detect/index.js';
-import { ON_AIR_EVENT, onAirAt, recordedOnAir, scheduledStart } from '../detect/on-air.js';
 import { effectiveRules, lookbackMs, type RulesConfig } from '../detect/rules.js';
 import type { Condition, RuleSettings } from '../detect/types.js';
 import type { Store } from '../storage/store.js';
+import { END_OF_TIME } from '../schemas/common.js';
 import { newestId } from '../storage/stream-id.js';
+import { onAirRecord } from '../status/on-air-record.js';
 import type { Observation, Target, TargetEvent } from '../types.js';
 import { step, withdraw } from './lifecycle.js';
 import type { Alert, Transition } from './types.js';
@@ -44,8 +45,6 @@ export interface AlertEngine {
   stop(): Promise<void>;
 }
 
-/** Latest instant any event can carry (ECMA-262 time value limit). */
-const END_OF_TIME = 8.64e15;
 /** Events read by ID per request while following a target. */
 const EVENTS_PAGE = 1_000;
 
@@ -155,9 +154,11 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
         state.eventCursor = newestId(page, state.eventCursor);
         if (page.length < EVENTS_PAGE) break;
       }
-      const known = new Set(state.events.map((e) => e.id));
-      const added = fresh.filter((e) => !known.has(e.id));
-      if (added.length) state.events = [...state.events, ...added].sort((a, b) => a.at - b.at); // stable: equal instants keep their order
+      if (fresh.length) {
+        const known = new Set(state.events.map((e) => e.id));
+        const added = fresh.filter((e) => !known.has(e.id));
+        if (added.length) state.events = [...state.events, ...added].sort((a, b) => a.at - b.at); // stable: equal instants keep their order
+      }
     }
     state.eventsAt = t;
   }
@@ -168,13 +169,8 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
    * know the show began. Marks the timeline too.
    */
   async function recordOnAir(state: TargetState, events: readonly TargetEvent[], observations: readonly Observation[], t: number): Promise<void> {
-    const scheduled = scheduledStart(state.target, events);
-    // A broadcast's on-air moment is not older than half a day before its scheduled start.
-    const since = scheduled === undefined ? -Infinity : scheduled - 12 * 3_600_000;
-    if (recordedOnAir(events, since) !== undefined) return;
-    const at = onAirAt(observations, events, since);
-    if (at === undefined || at > t) return;
-    const event: TargetEvent = { at, type: ON_AIR_EVENT, data: scheduled === undefined ? {} : { scheduledStart: new Date(scheduled).toISOString(), delayMs: at - scheduled } };
+    const event = onAirRecord(state.target, events, observations, t);
+    if (!event) return;
     try {
       // Kept at once (the next read by ID brings it again and is told apart by its ID): the next
       // evaluation must not record it twice.
@@ -210,6 +206,8 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
 
   async function record(tr: Transition): Promise<void> {
     const { alert } = tr;
+    // Released while this evaluation ran (deleted, or another poller took over): not ours to record.
+    if (opts.holds && !opts.holds(alert.targetId)) return;
     const c = alert.condition;
     transitions.inc({ rule: alert.rule, to: tr.to });
     if (tr.to === 'firing') firing.set({ target: alert.targetId, rule: alert.rule }, 1);
@@ -254,7 +252,8 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
     for (const [id, state] of targets) {
       if (opts.holds && !opts.holds(id)) {
         targets.delete(id);
-        void withdrawIfDeleted(id);
+        // After the evaluation in flight, if any: it must not write an alert back behind the withdrawal.
+        void (state.running ?? Promise.resolve()).then(() => release(id));
         continue;
       }
       void schedule(state);
@@ -262,25 +261,27 @@ export function createAlertEngine(opts: AlertEngineOptions): AlertEngine {
   }
 
   /**
-   * A target this poller let go of: taken over by another poller (its alerts live on there), or
-   * deleted — then its open alerts resolve here, for the metric and the notifiers. Nothing is
-   * written: the target's events and alert rows went with it.
+   * A target this poller let go of. Taken over by another poller: its alerts live on there, so this
+   * process forgets them (and stops exporting them). Deleted: its open alerts resolve here, for the
+   * metric and the notifiers; nothing is written, the target's events and alert rows went with it.
    */
-  async function withdrawIfDeleted(id: string): Promise<void> {
+  async function release(id: string): Promise<void> {
+    let deleted: boolean;
     try {
-      if (await store.getTarget(id)) return;
+      deleted = (await store.getTarget(id)) === undefined;
     } catch (err) {
       log.warn({ err, target: id }, 'cannot tell whether a released target was deleted');
-      return;
+      deleted = false;
     }
     const t = now();
     for (const [key, prev] of alerts) {
       if (prev.targetId !== id) continue;
       alerts.delete(key);
+      firing.remove({ target: id, rule: prev.rule });
+      if (!deleted) continue;
       const { transition } = withdraw(prev, t);
       if (!transition) continue;
       transitions.inc({ rule: prev.rule, to: 'resolved' });
-      firing.remove({ target: id, rule: prev.rule });
       log.info({ target: id, rule: prev.rule }, 'alert resolved: target deleted');
       // Only what notifiers heard of: a pending alert never reached them.
       if (prev.state === 'firing') opts.notify?.(transition);

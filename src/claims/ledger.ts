@@ -1,4 +1,5 @@
 import { effectiveRules, type RulesConfig } from '../detect/rules.js';
+import { END_OF_TIME } from '../schemas/common.js';
 import { MINUTE_MS, minuteOf } from '../storage/rollup.js';
 import type { Store } from '../storage/store.js';
 import type { Observation, Target } from '../types.js';
@@ -10,8 +11,6 @@ import { judgeClaim, PEAK_HISTORY_MS, toleranceMs, type Verdict } from './verdic
 // has no rollup yet); once per request: the rollups of the day around the claims (peak, ceilings) and
 // the newest minute's raw rows (not rolled up yet).
 
-/** Latest instant any event can carry (ECMA-262 time value limit). */
-const END_OF_TIME = 8.64e15;
 
 export interface JudgedClaim {
   claim: Claim;

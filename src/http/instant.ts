@@ -1,15 +1,14 @@
 import { SpacewatchError } from '../errors.js';
-import { toMs, type Instant } from '../schemas/common.js';
+import { END_OF_TIME, toMs, type Instant } from '../schemas/common.js';
 
-// The largest epoch ms a JS Date holds (ECMA-262 §21.4.1.22). The schema accepts any non-negative
-// integer and any RFC 3339 date-time (leap second included), some of which Date cannot represent;
-// such a value is bad input and must be a 400, not a RangeError from toISOString later.
-const MAX_DATE_MS = 8.64e15;
+// The schema accepts any non-negative integer and any RFC 3339 date-time (leap second included),
+// some of which Date cannot represent (past END_OF_TIME, ECMA-262 §21.4.1.22); such a value is bad
+// input and must be a 400, not a RangeError from toISOString later.
 
 /** An accepted Instant as epoch ms, or a SW_VALIDATION naming `field`. */
 export function instantMs(value: Instant, field: string): number {
   const ms = toMs(value);
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_DATE_MS) {
+  if (!Number.isFinite(ms) || ms < 0 || ms > END_OF_TIME) {
     throw new SpacewatchError('SW_VALIDATION', `${field}: must be an instant between 1970 and the year 275760, without a leap second`);
   }
   return ms;

@@ -9,6 +9,7 @@ import { ReportBuilder } from './build.js';
 import { csvComments } from './csv-comments.js';
 import { CSV_HEADER, csvRow } from './csv.js';
 import type { Report, ReportRange } from './types.js';
+import { END_OF_TIME } from '../schemas/common.js';
 
 // The I/O edge of the report: reads the range's observations in pages (never all at once), the
 // minute before the range as context for the on-air test, every event of the target (sparse), and
@@ -20,8 +21,6 @@ import type { Report, ReportRange } from './types.js';
  */
 export const REPORT_MAX_ROWS = 2_000_000;
 const PAGE_ROWS = 5_000;
-/** Latest instant any event can carry (ECMA-262 time value limit). */
-const END_OF_TIME = 8.64e15;
 
 export interface LoadOptions {
   maxRows?: number;

@@ -50,6 +50,9 @@ export const ScheduleSchema = Type.Object(
 );
 
 /** Turns an accepted Instant into epoch ms. Validation has already run. */
+/** The latest instant a JavaScript Date can hold (ECMA-262 time value limit): "until the end" in ranges. */
+export const END_OF_TIME = 8.64e15;
+
 export function toMs(value: Instant): number {
   return typeof value === 'number' ? value : Date.parse(value);
 }

@@ -102,3 +102,25 @@ test('GET /targets/:id/status: unknown target 404, bad id 400', async (t) => {
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().code, 'SW_VALIDATION');
 });
+
+test('an imported broadcast records its on-air moment: its status knows when it went on air days later', async (t) => {
+  const app = await build(t);
+  const start = Date.now() - 3 * 86_400_000;
+  await createTarget(app, 'archive', { schedule: { start } });
+  // Scheduled for 10 minutes, then live and joinable for an hour; nothing since.
+  await importRows(app, 'archive', [...rows(start - 60_000, start + 595_000, 'scheduled'), ...rows(start + 600_000, start + 4_200_000)]);
+  const events = (await get(app, '/api/v1/targets/archive/timeline')).events.filter((e: { type: string }) => e.type === 'on-air');
+  assert.deepEqual(events.map((e: { at: string; data: { delayMs: number } }) => [e.at, e.data.delayMs]), [[iso(start + 600_000), 600_000]]);
+  const status = await get(app, '/api/v1/targets/archive/status');
+  assert.equal(status.onAirAt, iso(start + 600_000));
+  assert.equal(status.delayMs, 600_000);
+  assert.equal(status.status, 'off-air', 'on air once, no data now');
+
+  // A later import of the same stretch records nothing new; a backfill showing an earlier start does.
+  await importRows(app, 'archive', rows(start + 4_205_000, start + 4_300_000));
+  // (between the scheduled rows already there: the backfill's instants are its own)
+  await importRows(app, 'archive', rows(start + 302_500, start + 362_500));
+  const after = (await get(app, '/api/v1/targets/archive/timeline')).events.filter((e: { type: string }) => e.type === 'on-air');
+  assert.deepEqual(after.map((e: { at: string }) => e.at), [iso(start + 302_500), iso(start + 600_000)]);
+  assert.equal((await get(app, '/api/v1/targets/archive/status')).onAirAt, iso(start + 302_500));
+});

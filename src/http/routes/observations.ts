@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SpacewatchError } from '../../errors.js';
-import type { Observation } from '../../types.js';
+import { END_OF_TIME } from '../../schemas/common.js';
+import { onAirRecord } from '../../status/on-air-record.js';
+import type { Store } from '../../storage/store.js';
+import type { Observation, Target } from '../../types.js';
 import { checker } from '../../validation.js';
 import { observationMs } from '../instant.js';
 import { parseNdjson } from '../ndjson.js';
@@ -8,6 +11,16 @@ import { BEARER, withErrors } from '../schemas/error.js';
 import { ImportBody, ImportResult, ImportRow } from '../schemas/observation.js';
 import { TargetParams } from '../schemas/target.js';
 import { loadTarget } from './targets.js';
+
+/**
+ * An imported broadcast has no poller to notice when it went on air, and the status reads only the
+ * last hour: the moment these rows show is recorded as the engine would (src/status/on-air-record.ts).
+ */
+async function recordOnAir(store: Store, target: Target, rows: readonly Observation[]): Promise<void> {
+  const events = await store.events(target.id, 0, END_OF_TIME);
+  const event = onAirRecord(target, events, [...rows].sort((a, b) => a.at - b.at), Date.now());
+  if (event) await store.appendEvent(target.id, event);
+}
 
 function toObservation(row: ImportRow, at: number): Observation {
   const obs: Observation = { at, state: row.state ?? 'unknown', source: row.source };
@@ -54,7 +67,9 @@ const observations: FastifyPluginAsyncTypebox = async (app) => {
       // NDJSON rows passed this check line by line in the parser; JSON rows get it here, by index.
       const items = request.body.map((r, i) => ({ targetId: target.id, obs: toObservation(r, observationMs(r.at, `body[${i}].at`)) }));
       if (items.length === 0) return { written: 0, duplicates: 0 };
-      return app.store.append(items);
+      const result = await app.store.append(items);
+      if (result.written > 0) await recordOnAir(app.store, target, items.map((i) => i.obs));
+      return result;
     },
   );
 };

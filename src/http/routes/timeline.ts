@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SpacewatchError } from '../../errors.js';
-import { toIso } from '../../schemas/common.js';
+import { END_OF_TIME, toIso } from '../../schemas/common.js';
 import { spans } from '../../status/spans.js';
 import { instantMs } from '../instant.js';
 import { withErrors } from '../schemas/error.js';
@@ -8,8 +8,6 @@ import { TargetParams } from '../schemas/target.js';
 import { TIMELINE_MAX_ENTRIES, TimelineQuery, TimelineResponse, type TimelineEntry } from '../schemas/timeline.js';
 import { loadTarget } from './targets.js';
 
-/** Latest instant any event can carry (ECMA-262 time value limit). */
-const END_OF_TIME = 8.64e15;
 
 const timeline: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
