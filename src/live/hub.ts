@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { SpacewatchError } from '../errors.js';
-import { toIso } from '../schemas/common.js';
 import type { Store } from '../storage/store.js';
-import { idAfter, splitId } from '../storage/stream-id.js';
-import type { Observation, TargetEvent } from '../types.js';
+import { newestId, splitId } from '../storage/stream-id.js';
+import { eventFrameOf, obsFrameOf } from './frames.js';
+import { readReplay, replayFrames, type ReplayLimits } from './replay.js';
 import type { SseClient } from './sse.js';
+import { END_OF_TIME } from '../schemas/common.js';
 
 // One reader per watched target, shared by all its subscribers: it polls the store (not an
 // in-process bus), so whatever writes there — this process's poller, a poller on another host
@@ -13,11 +14,19 @@ import type { SseClient } from './sse.js';
 //
 // Cursors: observations by `at` (stream IDs are the observation's ms), events by stream ID, which
 // is insertion order (a claim or mark may be about an earlier instant, so `at` cannot be a cursor).
+//
+// Frame IDs (`id:`, sent back by a reconnecting EventSource as Last-Event-ID, which the route treats
+// as `since`) are the client's *observation* position: an observation frame's ID is its `at`; an
+// event frame's, the position before the observations of its poll (events go first). Not the
+// newest event-ID ms: the poller writes a state change (ID = write time) before its write buffer
+// stores the observation it is about (`at` earlier), so that ID would skip the observation. Events
+// need no ID of their own: `since` replays every event about a later instant or written later, and
+// an event not yet sent was written after the position — so the reader never sends observations
+// past an event it has not read yet (a full event page caps them; a poll reads up to now − 1 ms).
+// Events sent already may come again (clients dedupe by `id`); observations do not.
 
-/** Latest instant any event can carry (ECMA-262 time value limit). */
-const END_OF_TIME = 8.64e15;
 
-export interface HubOptions {
+export interface HubOptions extends ReplayLimits {
   store: Store;
   /** Counts running readers. */
   readers?: { inc(): void; dec(): void };
@@ -26,11 +35,6 @@ export interface HubOptions {
   pollMs: number;
   /** Most observations read (and so sent) per target per poll: a 10,000-row import streams out over a few polls instead of flooding every client's backlog at once. */
   pageRows: number;
-  /** `since` replays at most this many observations (the newest) and events. */
-  replayMaxObservations: number;
-  replayMaxEvents: number;
-  /** `since` reaches back at most this far from the reader's cursor. */
-  replayMaxMs: number;
   /** Every this many polls, the reader checks that the target still exists, and ends its streams if not. */
   existenceCheckPolls: number;
 }
@@ -44,18 +48,6 @@ export const DEFAULT_HUB_OPTIONS = {
   existenceCheckPolls: 20,
 } as const satisfies Omit<HubOptions, 'store' | 'log' | 'readers'>;
 
-/** The `observation` frame: the stored Observation, `at` in epoch ms as in series. */
-export function observationFrame(o: Observation): Observation {
-  return { ...o, source: o.source ?? 'poll' };
-}
-
-/** The `event` frame: a /timeline entry without the span fields. */
-export function eventFrame(e: TargetEvent) {
-  return { id: e.id ?? '', at: toIso(e.at), type: e.type, data: e.data ?? {} };
-}
-
-const byId = (x: TargetEvent, y: TargetEvent) => (x.id === y.id ? 0 : idAfter(x.id, y.id) ? 1 : -1);
-
 interface Joiner {
   client: SseClient;
   since?: number;
@@ -67,7 +59,7 @@ interface Reader {
   eventCursor: string | undefined;
   ready: Promise<void>;
   subscribers: Set<SseClient>;
-  /** Accepted, waiting for the next poll to get their replay and join the fan-out. */
+  /** Accepted, waiting for a poll to read their replay; they leave this queue only once it is sent. */
   joiners: Joiner[];
   /** Subscribers between "reader ready" and "joined": they keep the reader from stopping. */
   holds: number;
@@ -148,7 +140,7 @@ export class LiveHub {
     // its `at`, and Redis's clock may differ from ours.
     const [latest, events] = await Promise.all([store.latest(r.targetId), store.events(r.targetId, 0, END_OF_TIME)]);
     r.obsCursor = latest?.at ?? 0;
-    for (const e of events) if (idAfter(e.id, r.eventCursor)) r.eventCursor = e.id;
+    r.eventCursor = newestId(events, undefined);
   }
 
   #schedule(r: Reader, delayMs: number): void {
@@ -173,8 +165,13 @@ export class LiveHub {
     }
   }
 
+  /**
+   * One poll: every read first, then every write. A failed read therefore sends nothing and moves
+   * nothing: the cursors stay, and the joiners stay queued for the next poll (their stream is open
+   * already, so leaving them out would hang them with keep-alives only).
+   */
   async #read(r: Reader): Promise<void> {
-    const { store } = this.#opts;
+    const { store, pageRows } = this.#opts;
     const id = r.targetId;
     r.polls++;
     if (r.polls % this.#opts.existenceCheckPolls === 0 && !(await store.getTarget(id))) {
@@ -184,58 +181,59 @@ export class LiveHub {
       r.joiners = [];
       return;
     }
+    for (const c of r.subscribers) if (c.closed) r.subscribers.delete(c);
+    r.joiners = r.joiners.filter((j) => !j.client.closed);
+    // Those queued now; any that join during the reads wait for the next poll.
+    const joining = r.joiners.length;
+    if (r.subscribers.size === 0 && joining === 0) return;
 
-    // Joiners first, against the cursors as they stand: replay up to them, live after them.
-    const joiners = r.joiners;
-    r.joiners = [];
+    const sinces = r.joiners.flatMap((j) => (j.since === undefined ? [] : [j.since]));
+    // Bounded by now (a future-dated import would otherwise move the cursor past everything real),
+    // and short of it by 1 ms: an event written in the same ms as the read must not be at the position.
+    const until = Date.now() - 1;
+    const [replay, rows, fresh] = await Promise.all([
+      sinces.length ? readReplay(store, id, Math.min(...sinces), r.obsCursor, r.eventCursor, this.#opts) : undefined,
+      r.obsCursor < until ? store.range(id, r.obsCursor + 1, until, { limit: pageRows }) : Promise.resolve([]),
+      // By ID: only what was written since the last poll, not the whole stream four times a second.
+      store.eventsAfter(id, r.eventCursor, pageRows),
+    ]);
+
+    // Writes from here on: nothing below awaits.
+    const position = r.obsCursor;
+    let page = rows;
+    if (fresh.length === pageRows) {
+      // More events than a page: the rest were written at or after the last one read, so no
+      // observation from that instant on goes out before them (see "Frame IDs").
+      const cap = splitId(fresh[fresh.length - 1]!.id ?? '0')[0];
+      page = rows.filter((o) => o.at < cap);
+    }
+    if (page.length) r.obsCursor = page[page.length - 1]!.at;
+    if (fresh.length) r.eventCursor = fresh[fresh.length - 1]!.id;
+
+    const joiners = r.joiners.splice(0, joining);
+    const replayed = replay && replayFrames(replay);
     for (const j of joiners) {
-      if (j.client.closed) continue;
-      if (j.since !== undefined) await this.#replay(r, j.client, j.since);
+      let last: number | undefined;
+      if (replayed && j.since !== undefined) {
+        const { frames, lastId } = replayed(j.since);
+        for (const f of frames) if (!j.client.send(f)) break;
+        last = lastId;
+      }
+      // The position it joins at, unless its replay's last observation said so already.
+      if (last !== position) j.client.sendId(position);
       if (!j.client.closed) r.subscribers.add(j.client);
     }
-    for (const c of r.subscribers) if (c.closed) r.subscribers.delete(c);
-    if (r.subscribers.size === 0) return;
+    if (page.length === 0 && fresh.length === 0) return;
 
-    const now = Date.now();
-    // Bounded by now: a future-dated import would otherwise move the cursor past everything real.
-    const [rows, fresh] = await Promise.all([
-      r.obsCursor < now ? store.range(id, r.obsCursor + 1, now, { limit: this.#opts.pageRows }) : Promise.resolve([]),
-      // By ID: only what was written since the last poll, not the whole stream four times a second.
-      store.eventsAfter(id, r.eventCursor, this.#opts.pageRows),
-    ]);
-    if (rows.length) r.obsCursor = rows[rows.length - 1]!.at;
-    if (fresh.length) r.eventCursor = fresh[fresh.length - 1]!.id;
-    if (rows.length === 0 && fresh.length === 0) return;
-
-    // Frames serialised once per poll, not once per client.
-    const obsData = rows.map(observationFrame);
-    const eventData = fresh.map(eventFrame);
+    const frames = [...fresh.map((e) => eventFrameOf(e, position)), ...page.map(obsFrameOf)];
     for (const c of r.subscribers) {
       if (!c.drained()) {
         r.subscribers.delete(c);
         continue;
       }
-      for (const o of obsData) if (!c.send('observation', o)) break;
-      for (const e of eventData) if (!c.send('event', e)) break;
+      for (const f of frames) if (!c.send(f)) break;
       if (c.closed) r.subscribers.delete(c);
     }
-  }
-
-  /** What is newer than `since` up to the reader's cursors: the newest observations and events, bounded. */
-  async #replay(r: Reader, client: SseClient, since: number): Promise<void> {
-    const { store } = this.#opts;
-    const from = Math.max(since + 1, r.obsCursor - this.#opts.replayMaxMs);
-    const [rows, events] = await Promise.all([
-      from <= r.obsCursor ? store.range(r.targetId, from, r.obsCursor) : Promise.resolve([]),
-      store.events(r.targetId, 0, END_OF_TIME),
-    ]);
-    // "Newer than since" for an event: about a later instant, or written after it (a mark about an earlier moment).
-    const newer = events
-      .filter((e) => !idAfter(e.id, r.eventCursor) && (e.at > since || splitId(e.id ?? '0')[0] > since))
-      .sort(byId)
-      .slice(-this.#opts.replayMaxEvents);
-    for (const o of rows.slice(-this.#opts.replayMaxObservations)) if (!client.send('observation', observationFrame(o))) return;
-    for (const e of newer) if (!client.send('event', eventFrame(e))) return;
   }
 
   /** Stops the reader when nobody is subscribed, joining or about to join. */

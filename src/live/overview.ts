@@ -1,6 +1,6 @@
 import type { Alert } from '../alerts/types.js';
 import { toIso } from '../schemas/common.js';
-import { loadStatus } from '../status/load.js';
+import { loadStatusData, STATUS_WINDOW_MS } from '../status/load.js';
 import type { TargetStatus } from '../status/status.js';
 import { toStatusView } from '../status/view.js';
 import { MINUTE_MS, minuteOf } from '../storage/rollup.js';
@@ -8,7 +8,8 @@ import type { Store } from '../storage/store.js';
 import type { Observation, Rollup, Target } from '../types.js';
 
 // One row of the overview page per target (contracts.md §2): status, listeners now and at the peak,
-// join success, open alerts, last probe. `summarize` is pure; `loadSummary` reads what it needs.
+// join success, open alerts, last probe. `summarize` is pure; `loadSummary` reads what it needs
+// (OverviewFeed computes every target's).
 
 /** Joins are counted over this window: long enough for a rate, short enough to be "now". */
 export const JOIN_WINDOW_MS = 300_000;
@@ -126,28 +127,33 @@ export function summarize(input: SummaryInput): TargetSummary {
   };
 }
 
-/** Reads what `summarize` needs for one target: its status, rollups over the peak window, the recent raw rows. */
-export async function loadSummary(store: Store, target: Target, alerts: readonly Alert[], now: number): Promise<TargetSummary> {
-  const [status, latest] = await Promise.all([loadStatus(store, target, now), store.latest(target.id)]);
+/**
+ * Reads what `summarize` needs for one target: its status with the hour of raw rows it was computed
+ * from (which hold the join window and, normally, the newest observation's minute), the rollups over
+ * the peak window, and only what those leave out. `latest` is the newest observation, which the
+ * caller has read already.
+ */
+export async function loadSummary(store: Store, target: Target, alerts: readonly Alert[], now: number, latest: Observation | undefined): Promise<TargetSummary> {
+  const { status, recent } = await loadStatusData(store, target, now);
   const from = peakFrom(status, now);
-  const rawFrom = Math.min(now - JOIN_WINDOW_MS, latest ? minuteOf(latest.at) : now);
-  const [rollups, recent] = await Promise.all([store.rollups(target.id, minuteOf(from), now), store.range(target.id, rawFrom, now)]);
-  const input: SummaryInput = { target, status, rollups, raw: recent, alerts, latestAt: latest?.at, now };
-  // At most two one-minute reads for the exact instants (a 60-row read, not the whole window).
+  const windowFrom = now - STATUS_WINDOW_MS;
+  // The newest observation's minute has no rollup while it fills: its rows must be raw, also when they fall before the hour.
+  const rawFrom = Math.min(windowFrom, latest ? minuteOf(latest.at) : now);
+  const [rollups, before] = await Promise.all([
+    store.rollups(target.id, minuteOf(from), now),
+    rawFrom < windowFrom ? store.range(target.id, rawFrom, windowFrom - 1) : Promise.resolve([]),
+  ]);
+  const raw = before.length ? before.concat(recent) : recent;
+  const input: SummaryInput = { target, status, rollups, raw, alerts, latestAt: latest?.at, now };
+  // At most two one-minute reads for the exact instants (a 60-row read, not the whole window), of
+  // what the raw rows do not hold already.
   const points = listenerPoints(input);
-  const minutes = new Set([points.now, points.peak].filter((p): p is Point => p !== undefined && !p.exact).map((p) => p.at));
+  const minutes = new Set([points.now, points.peak].filter((p): p is Point => p !== undefined && !p.exact && p.at < rawFrom).map((p) => p.at));
   if (minutes.size) {
-    const extra = await Promise.all([...minutes].map((m) => store.range(target.id, m, m + MINUTE_MS - 1)));
-    input.raw = [...extra.flat(), ...recent].sort((a, b) => a.at - b.at);
+    const extra = await Promise.all([...minutes].map((m) => store.range(target.id, m, Math.min(m + MINUTE_MS, rawFrom) - 1)));
+    input.raw = [...extra.flat(), ...raw].sort((a, b) => a.at - b.at);
   }
   return summarize(input);
-}
-
-/** Every target's summary, in the order of GET /targets (by id). */
-export async function loadOverview(store: Store, now: number): Promise<{ at: string; targets: TargetSummary[] }> {
-  const [targets, alerts] = await Promise.all([store.listTargets(), store.listAlerts()]);
-  targets.sort(byId);
-  return { at: toIso(now), targets: await Promise.all(targets.map((t) => loadSummary(store, t, alerts, now))) };
 }
 
 export const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

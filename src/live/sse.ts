@@ -4,9 +4,19 @@ import type { FastifyReply } from 'fastify';
 // step aside (reply.hijack) once the stream starts; everything before that — 404, 400, 503 — is an
 // ordinary JSON error through the app's error handler.
 
-/** One frame. `data` is JSON on one line: JSON.stringify escapes every newline, so no frame can be split or forged by a string in it. */
-export function frame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+/**
+ * One frame, serialised once and written as is to every client it goes to. `json` is JSON text on
+ * one line (JSON.stringify escapes every newline, so no frame can be split or forged by a string in
+ * it). `id` is the `id:` line: the instant a reconnecting EventSource sends back as Last-Event-ID
+ * (see LiveHub for what it means).
+ */
+export interface SseFrame {
+  event: string;
+  text: string;
+}
+
+export function sseFrame(event: string, json: string, id?: number): SseFrame {
+  return { event, text: `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n` };
 }
 
 export const SSE_HEADERS = {
@@ -69,11 +79,20 @@ export class SseClient {
   }
 
   /** Sends one frame; false when the client is (now) gone. */
-  send(event: string, data: unknown): boolean {
+  send(frame: SseFrame): boolean {
     if (!this.#started || this.#closed) return false;
-    if (!this.#write(frame(event, data))) return false;
-    this.#opts.onFrame(event);
+    if (!this.#write(frame.text)) return false;
+    this.#opts.onFrame(frame.event);
     return true;
+  }
+
+  /**
+   * An `id:` line alone: sets the client's Last-Event-ID without an event (WHATWG HTML §9.2.6: a
+   * block without data dispatches nothing), so a client that saw no frame yet still reconnects from
+   * where it joined.
+   */
+  sendId(id: number): boolean {
+    return this.#started && this.#write(`id: ${id}\n\n`);
   }
 
   /** A comment line: keeps proxies and load balancers from timing out an idle stream. */

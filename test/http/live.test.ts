@@ -101,6 +101,11 @@ class SseReader {
     }
   }
 
+  /** The `event` frames about marks (an import also records the on-air moment its rows show, as an event). */
+  marks(): unknown[] {
+    return this.data('event').filter((e) => (e as { type: string }).type === 'mark');
+  }
+
   /** How many frames of one event type, without parsing them. */
   count(event: string): number {
     let n = 0;
@@ -117,9 +122,9 @@ class SseReader {
   }
 }
 
-async function openStream(srv: Server, path: string): Promise<SseReader> {
+async function openStream(srv: Server, path: string, headers: Record<string, string> = {}): Promise<SseReader> {
   const abort = new AbortController();
-  const res = await srv.fetch(path, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+  const res = await srv.fetch(path, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
   assert.equal(res.status, 200, `${path}: ${res.status} ${res.status === 200 ? '' : await res.text()}`);
   return new SseReader(res, abort);
 }
@@ -181,6 +186,8 @@ async function coreScenario(t: TestContext, srv: Server, writer: Store) {
   await s.until('the observation', (r) => r.data('observation').length > 0);
   // Only what was written after the connection: the seed row is not sent.
   assert.deepEqual(s.data('observation'), [obs]);
+  // The position joined at (an id line alone), then the observation's own.
+  assert.deepEqual(s.frames.filter((f) => f.id !== undefined).map((f) => [f.event, f.id]), [[undefined, String(before)], ['observation', String(at)]]);
 
   const id = await writer.appendEvent('show', { at: at - 30_000, type: 'mark', data: { kind: 'note', text: 'written <elsewhere>' } });
   await s.until('the event', (r) => r.data('event').length > 0);
@@ -216,8 +223,8 @@ describe('GET /targets/:id/live (memory store)', () => {
     ]);
 
     const mark = (await (await srv.post('/targets/radio/marks', { kind: 'note', text: 'host <b>back</b>' })).json()) as { id: string; at: string };
-    await s.until('the mark', (r) => r.data('event').length === 1);
-    assert.deepEqual(s.data('event'), [{ id: mark.id, at: mark.at, type: 'mark', data: { kind: 'note', text: 'host <b>back</b>' } }]);
+    await s.until('the mark', (r) => r.marks().length === 1);
+    assert.deepEqual(s.marks(), [{ id: mark.id, at: mark.at, type: 'mark', data: { kind: 'note', text: 'host <b>back</b>' } }]);
 
     // An import older than what was already sent is not replayed (documented).
     await srv.post('/targets/radio/observations', [{ at: at - 10_000, state: 'live', listeners: 1, source: 'late' }]);
@@ -260,9 +267,9 @@ describe('GET /targets/:id/live (memory store)', () => {
 
     const s = await openStream(srv, `/api/v1/targets/replay/live?since=${new Date(t0 + 1000).toISOString()}`);
     t.after(() => s.close());
-    await s.until('the replay', (r) => r.data('observation').length === 2 && r.data('event').length === 1);
+    await s.until('the replay', (r) => r.data('observation').length === 2 && r.marks().length === 1);
     assert.deepEqual((s.data('observation') as { listeners: number }[]).map((o) => o.listeners), [102, 103]);
-    assert.equal((s.data('event')[0] as { id: string }).id, old.id);
+    assert.equal((s.marks()[0] as { id: string }).id, old.id);
 
     await srv.post('/targets/replay/observations', [{ at: t0 + 4000, state: 'live', listeners: 104, source: 'seed' }]);
     await s.until('the live row', (r) => r.data('observation').length === 3);
@@ -273,6 +280,35 @@ describe('GET /targets/:id/live (memory store)', () => {
     t.after(() => ms.close());
     await ms.until('the replay from ms', (r) => r.data('observation').length === 2);
     assert.deepEqual((ms.data('observation') as { listeners: number }[]).map((o) => o.listeners), [103, 104]);
+  });
+
+  test('Last-Event-ID (EventSource reconnecting) replays from that ID, over the query\'s since; an ID not ours is ignored', async (t) => {
+    await srv.post('/targets', { id: 'resume', name: 'Resume', source, intervalMs: 1000 });
+    const t0 = Date.now() - 20_000;
+    await srv.post('/targets/resume/observations', [0, 1, 2, 3].map((i) => ({ at: t0 + i * 1000, state: 'live', listeners: 100 + i, source: 'seed' })));
+
+    const s = await openStream(srv, `/api/v1/targets/resume/live?since=${t0 - 1}`, { 'last-event-id': String(t0 + 1000) });
+    t.after(() => s.close());
+    await s.until('the replay', (r) => r.data('observation').length === 2);
+    assert.deepEqual((s.data('observation') as { listeners: number }[]).map((o) => o.listeners), [102, 103]);
+    assert.deepEqual(s.frames.filter((f) => f.event === 'observation').map((f) => f.id), [String(t0 + 2000), String(t0 + 3000)]);
+
+    const odd = await openStream(srv, `/api/v1/targets/resume/live?since=${t0 + 2000}`, { 'last-event-id': '1763740801234-0' });
+    t.after(() => odd.close());
+    await odd.until('the replay from the query', (r) => r.data('observation').length === 1);
+    assert.deepEqual((odd.data('observation') as { listeners: number }[]).map((o) => o.listeners), [103]);
+  });
+
+  test('HEAD on both streams answers with the headers and ends, and holds no stream', async () => {
+    for (const path of ['/api/v1/live', '/api/v1/targets/radio/live']) {
+      const res = await srv.fetch(path, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('content-type'), 'text/event-stream', path);
+      assert.equal(await res.text(), '', path);
+    }
+    assert.equal((await srv.fetch('/api/v1/targets/nope/live', { method: 'HEAD', signal: AbortSignal.timeout(5000) })).status, 404);
+    assert.equal(await metric(srv.registry, 'spacewatch_live_clients', { stream: 'target' }), 0);
+    assert.equal(await metric(srv.registry, 'spacewatch_live_clients', { stream: 'overview' }), 0);
   });
 
   test('errors are JSON before any stream: unknown target 404, bad since 400', async () => {

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Alert } from '../../src/alerts/types.js';
-import { JOIN_WINDOW_MS, listenerPoints, loadOverview, PEAK_FALLBACK_MS, summarize, type SummaryInput } from '../../src/live/overview.js';
+import { OverviewFeed } from '../../src/live/overview-feed.js';
+import { JOIN_WINDOW_MS, listenerPoints, PEAK_FALLBACK_MS, summarize, type SummaryInput } from '../../src/live/overview.js';
 import type { TargetStatus } from '../../src/status/status.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Observation, Rollup, Target } from '../../src/types.js';
@@ -138,7 +139,7 @@ describe('listenerPoints', () => {
   });
 });
 
-describe('loadOverview (memory store)', () => {
+describe('OverviewFeed.current (memory store)', () => {
   test('the peak read from rollups gets its exact instant; targets by id; alerts joined', async () => {
     const store = new MemoryStore();
     const now = Date.now();
@@ -151,7 +152,7 @@ describe('loadOverview (memory store)', () => {
     await store.append(rows.map((o) => ({ targetId: 'b-show', obs: o })));
     await store.putAlert(alert('drop', 'firing', now - MIN, 'b-show'));
 
-    const o = await loadOverview(store, now);
+    const o = await new OverviewFeed({ store, tickMs: 1000, refreshMs: 5000 }).current();
     assert.deepEqual(o.targets.map((t) => t.id), ['a-quiet', 'b-show']);
     const show = o.targets[1]!;
     // Never on air by the rules (no state events, no schedule): the peak is over 24 h.
@@ -161,6 +162,24 @@ describe('loadOverview (memory store)', () => {
     assert.equal(show.joins.attempts, rows.filter((r) => r.at > now - JOIN_WINDOW_MS).length);
     assert.deepEqual(show.alerts.map((a) => a.rule), ['drop']);
     assert.deepEqual(o.targets[0]!.listeners, { now: null, nowAt: null, peak: null, peakAt: null });
+    await store.close();
+  });
+
+  test('a peak older than the hour of raw rows, and a newest row before it: exact instants from one-minute reads', async () => {
+    const store = new MemoryStore();
+    const now = Date.now();
+    const t0 = now - 3 * 60 * MIN - (now % MIN);
+    await store.putTarget(target);
+    const rows: Observation[] = [];
+    // Two hours every 10 s, ending 70 minutes ago: nothing in the last hour.
+    for (let at = t0; at < t0 + 2 * 60 * MIN; at += 10_000) rows.push(obs(at, at === t0 + 30 * MIN + 20_000 ? 7000 : at === t0 + 119 * MIN + 50_000 ? 321 : 1000));
+    await store.append(rows.map((o) => ({ targetId: 'show', obs: o })));
+
+    const o = await new OverviewFeed({ store, tickMs: 1000, refreshMs: 5000 }).current();
+    const show = o.targets[0]!;
+    assert.deepEqual([show.listeners.peak, show.listeners.peakAt], [7000, iso(t0 + 30 * MIN + 20_000)]);
+    assert.deepEqual([show.listeners.now, show.listeners.nowAt, show.lastAt], [321, iso(t0 + 119 * MIN + 50_000), iso(t0 + 119 * MIN + 50_000)]);
+    assert.deepEqual(show.joins, { windowMs: JOIN_WINDOW_MS, attempts: 0, failed: 0, successRate: null });
     await store.close();
   });
 });

@@ -3,11 +3,11 @@ import { LiveClients } from '../../live/clients.js';
 import { DEFAULT_HUB_OPTIONS, LiveHub } from '../../live/hub.js';
 import { createLiveMetrics } from '../../live/metrics.js';
 import { DEFAULT_OVERVIEW_FEED_OPTIONS, OverviewFeed } from '../../live/overview-feed.js';
-import { loadOverview } from '../../live/overview.js';
-import { sharedResult } from '../../live/shared-result.js';
+import { SSE_HEADERS } from '../../live/sse.js';
+import { END_OF_TIME } from '../../schemas/common.js';
 import { instantMs } from '../instant.js';
 import { withErrors } from '../schemas/error.js';
-import { EventStream, LiveQuery, OverviewResponse } from '../schemas/live.js';
+import { EventStream, LiveHeaders, LiveQuery, OverviewResponse } from '../schemas/live.js';
 import { TargetParams } from '../schemas/target.js';
 import { loadTarget } from './targets.js';
 
@@ -38,7 +38,19 @@ export const LIVE_DEFAULTS = {
 const FRAMES_DOC =
   'On connect: `retry: 2000`; a comment line `: keep-alive` every 15 s. ' +
   'At most ' + LIVE_DEFAULTS.maxClients + ' streams are open at once (503 `SW_LIVE_FULL` beyond); a client that leaves more than ' +
-  `${LIVE_DEFAULTS.maxBacklogBytes / 1024} KiB unread is disconnected (reconnect with \`since\`).`;
+  `${LIVE_DEFAULTS.maxBacklogBytes / 1024} KiB unread is disconnected (reconnect with \`since\`). ` +
+  'HEAD answers with the stream\'s headers and no body.';
+
+/**
+ * Last-Event-ID as `since`: EventSource sends back the last `id:` it got when it reconnects. A value
+ * that is not an ID of ours (another server's, or garbage) is ignored rather than refused: a 400 on
+ * a reconnect would make EventSource give up for good.
+ */
+function lastEventIdMs(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d{1,16}$/.test(header.trim())) return undefined;
+  const ms = Number(header.trim());
+  return ms <= END_OF_TIME ? ms : undefined;
+}
 
 const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
   const o = { ...LIVE_DEFAULTS, ...opts };
@@ -46,8 +58,6 @@ const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
   const clients = new LiveClients({ ...o, metrics });
   const hub = new LiveHub({ ...DEFAULT_HUB_OPTIONS, store: app.store, log: app.log, pollMs: o.pollMs, readers: metrics.readers });
   const feed = new OverviewFeed({ ...DEFAULT_OVERVIEW_FEED_OPTIONS, store: app.store, log: app.log, tickMs: o.overviewTickMs });
-  // As fresh as the live feed's own tick: callers within it share one read of every target.
-  const overview = sharedResult(() => loadOverview(app.store, Date.now()), o.overviewTickMs);
 
   // preClose, not onClose: the server's own close waits for every connection to end, and these never
   // end by themselves. Timers stop with them.
@@ -70,16 +80,24 @@ const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
           'Without `since`, only what is written after the connection; with it, first what is newer than `since` ' +
           `(at most the newest ${DEFAULT_HUB_OPTIONS.replayMaxObservations} observations of the last hour and ${DEFAULT_HUB_OPTIONS.replayMaxEvents} events; ` +
           'an event counts as newer when it is about a later instant or was written later, so one may repeat: the `id` tells). ' +
+          'Frames carry `id: <epoch ms>`, the position in the observations (an observation\'s `at`); on connect an `id:` line alone gives the position joined at. ' +
+          'A reconnecting EventSource sends it back as `Last-Event-ID`, which is taken as `since` (and wins over the query\'s): ' +
+          'no observation is missed or repeated, within the replay\'s bounds; events may repeat. ' +
           'An observation imported with an `at` older than one already sent is not sent. ' +
           FRAMES_DOC,
         params: TargetParams,
         querystring: LiveQuery,
+        headers: LiveHeaders,
         response: withErrors({ 200: EventStream('An event stream of `observation` and `event` frames') }),
       },
     },
     async (request, reply) => {
-      const since = request.query.since === undefined ? undefined : instantMs(request.query.since, 'query.since');
+      const query = request.query.since === undefined ? undefined : instantMs(request.query.since, 'query.since');
+      const since = lastEventIdMs(request.headers['last-event-id']) ?? query;
       const target = await loadTarget(app, request.params.id);
+      // Fastify's HEAD route runs this handler; a stream never ends, and Node sends no head before
+      // the end of a HEAD response, so it would hold a connection (and a slot) forever.
+      if (request.method === 'HEAD') return reply.headers(SSE_HEADERS).send();
       const client = clients.open(reply, 'target');
       try {
         await hub.subscribe(target.id, client, since);
@@ -99,11 +117,12 @@ const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
         summary: 'Every target at a glance: status, listeners now and at the peak, join success, open alerts',
         description:
           'Targets in the order of GET /targets. `listeners.peak` is over the current broadcast (since `status.onAirAt`), else the last 24 hours; ' +
-          '`joins` counts the last `windowMs` (5 minutes). The same JSON as the `overview` frames of GET /live; requests within a second share one computation.',
+          '`joins` counts the last `windowMs` (5 minutes). The same JSON as the `overview` frames of GET /live, from the same computation: ' +
+          'while a stream is open, its latest (at most a second old); otherwise requests within a second share one computation.',
         response: withErrors({ 200: OverviewResponse }),
       },
     },
-    () => overview(),
+    () => feed.current(),
   );
 
   app.get(
@@ -119,7 +138,8 @@ const live: FastifyPluginAsyncTypebox<LiveOptions> = async (app, opts) => {
         response: withErrors({ 200: EventStream('An event stream of `overview` frames') }),
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (request.method === 'HEAD') return reply.headers(SSE_HEADERS).send();
       const client = clients.open(reply, 'overview');
       try {
         await feed.subscribe(client);

@@ -19,6 +19,14 @@ export const LiveQuery = Type.Object(
 );
 export type LiveQuery = Static<typeof LiveQuery>;
 
+export const LiveHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({
+      description: 'Sent by a reconnecting EventSource: the last `id:` received (epoch ms), replayed from like `since`. Anything else is ignored.',
+    }),
+  ),
+});
+
 export const TargetSummary = Type.Object(
   {
     id: Type.String(),
