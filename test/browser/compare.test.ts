@@ -92,6 +92,53 @@ test('compare page: one target picked, then the second from the picker', async (
   await rig.closeClean(page, problems);
 });
 
+test('compare page: a target that is gone is named, the other still drawn, nothing stale left', async () => {
+  const source = { kind: 'x-space', spaceId: '1Gone', url: 'http://127.0.0.1:9' };
+  await rig.api('POST', '/targets', { id: 'cmp-gone', name: 'Gone show', source, intervalMs: 60_000, schedule: { start: new Date(now - 30 * MIN).toISOString() } });
+  await rig.api('POST', '/targets/cmp-gone/observations', [{ at: now - 20 * MIN, state: 'live', listeners: 10, join: { ok: true, ms: 1 }, source: 'compare-test' }]);
+  const { page, problems } = await rig.open(`/compare?a=${A.id}&b=cmp-gone`);
+  const chart = page.locator('#chart');
+  await page.locator('#chart[data-points-a][data-points-b]').waitFor();
+  assert.equal(await page.locator('#card-b').isVisible(), true);
+
+  // Deleted while the page is open; a swap reloads both sides.
+  await rig.api('DELETE', '/targets/cmp-gone');
+  await page.locator('#swap').click();
+  await page.locator('#message', { hasText: 'No target "cmp-gone": pick another.' }).waitFor();
+  await page.locator(`#chart[data-anchor-b="${new Date(A.start).toISOString()}"]`).waitFor();
+  assert.equal(await chart.getAttribute('data-points-a'), null, 'the gone side is off the chart');
+  assert.equal(await page.locator('#card-a').isVisible(), false, 'and its card is gone');
+  assert.equal(await page.locator('#card-b').isVisible(), true);
+  assert.equal(Number(await chart.getAttribute('data-points-b')), pointsA);
+  assert.equal(await page.locator('#status').getAttribute('class'), 'status');
+
+  const gone = problems.filter((p) => /HTTP 404: .*\/api\/v1\/targets\/cmp-gone$|console error: Failed to load resource: .* 404/.test(p));
+  assert.ok(gone.length > 0, JSON.stringify(problems));
+  await rig.closeClean(page, problems.filter((p) => !gone.includes(p)));
+});
+
+test('compare page: drag to zoom, double-click back to the whole comparison', async () => {
+  const { page, problems } = await rig.open(`/compare?a=${A.id}&b=${B.id}`);
+  await page.locator('#chart[data-points-b]').waitFor();
+  const chart = page.locator('#chart');
+  const range = async () => [Number(await chart.getAttribute('data-x-min')), Number(await chart.getAttribute('data-x-max'))];
+  assert.deepEqual(await range(), [-15, A.to]);
+  const plot = (await page.locator('#chart .u-over').boundingBox())!;
+  const y = plot.y + plot.height / 2;
+  await page.mouse.move(plot.x + plot.width * 0.4, y);
+  await page.mouse.down();
+  await page.mouse.move(plot.x + plot.width * 0.6, y, { steps: 5 });
+  await page.mouse.up();
+  await page.locator('#chart:not([data-x-min="-15"])').waitFor();
+  const [zMin = NaN, zMax = NaN] = await range();
+  assert.ok(zMin > -15 && zMax < A.to, `zoomed: ${zMin}…${zMax}`);
+  // The reset shows the lead before T+0 again, not only the data's extent.
+  await page.mouse.dblclick(plot.x + plot.width / 2, y);
+  await page.locator('#chart[data-x-min="-15"]').waitFor();
+  assert.deepEqual(await range(), [-15, A.to]);
+  await rig.closeClean(page, problems);
+});
+
 test('compare alignment (pure): anchors, merged x with spanned and real gaps, range, T labels', async () => {
   const c = await import(new URL('compare-align.js', PUBLIC).href);
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -110,7 +157,7 @@ test('compare alignment (pure): anchors, merged x with spanned and real gaps, ra
     [1, undefined, 3, null, 4],
     [undefined, 10, 20, undefined, undefined],
   ]);
-  assert.deepEqual(c.peakOf(a), { value: 4, x: 29 });
+  assert.equal(c.peakOf, undefined, 'one peakOf, in chart-data.js');
   assert.deepEqual(c.xRange([a, b]), [-15, 29]);
   assert.deepEqual(c.fetchWindow(100 * MIN, { status: { endedAt: iso(130 * MIN) } }, 1000 * MIN), { from: 85 * MIN, to: 145 * MIN });
   assert.deepEqual([-15, -0.2, 0, 43, 150, 180].map(c.formatT), ['T−15 min', 'T+0', 'T+0', 'T+43 min', 'T+2 h 30', 'T+3 h']);

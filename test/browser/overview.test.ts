@@ -97,6 +97,33 @@ test('overview: an observation imported after load updates the row live', async 
   await closeClean(page, problems);
 });
 
+test('overview: ages tick in place; a frame rebuilds only the rows that changed, so focus stays', async () => {
+  // A target whose summary stays the same while its age ticks: one probe 20 s ago, polled every minute.
+  const source = { kind: 'x-space', spaceId: '1Steady', url: 'http://127.0.0.1:9' };
+  await rig.api('POST', '/targets', { id: 'steady', name: 'Steady show', source, intervalMs: 60_000 });
+  await rig.api('POST', '/targets/steady/observations', [{ at: Date.now() - 20_000, state: 'live', listeners: 321, join: { ok: true, ms: 80 }, source: 'browser-test' }]);
+  const { page, problems } = await rig.open('/');
+  const row = rowOf(page, 'Steady show');
+  await row.waitFor();
+  await page.locator('#conn.live').waitFor();
+  // Keyboard focus on the row's Chart link, and a tag on the row node.
+  await row.locator('.row-links a', { hasText: 'Chart' }).focus();
+  await row.evaluate((tr) => {
+    (tr as unknown as { probe?: number }).probe = 1;
+  });
+  const age = row.locator('td').last();
+  const before = await age.innerText();
+  // The last probe's age moves on between frames…
+  await page.waitForFunction(([el, was]) => el!.textContent !== was, [await age.elementHandle(), before] as const, { timeout: 10_000 });
+  assert.match(await age.innerText(), /^\d+ s ago$/);
+  // …and another target's new observation (a frame) leaves this row alone.
+  await rig.api('POST', '/targets/xss-name/observations', [{ at: Date.now(), state: 'live', listeners: 4242, join: { ok: true, ms: 80 }, source: 'browser-test' }]);
+  await page.locator('tbody tr td.listeners .big', { hasText: '4,242' }).waitFor();
+  assert.equal(await row.evaluate((tr) => (tr as unknown as { probe?: number }).probe), 1, 'the row was not rebuilt');
+  assert.equal(await page.evaluate('document.activeElement.getAttribute("href")'), '/targets/steady');
+  await closeClean(page, problems);
+});
+
 test('overview: when the stream drops the page says so, reconnects by itself and is live again', async () => {
   const { page, problems } = await rig.open('/');
   const row = rowOf(page, 'Night show');

@@ -54,14 +54,14 @@ test('report page: summary, figures, chart with claim markers, tables, downloads
   assert.equal(await figure('mean'), '15,828');
   assert.equal(await figure('listener-minutes'), '779,833');
   assert.equal(await figure('on-air'), '2025-11-21 20:10:10');
-  assert.equal(await figure('delay'), '10 m 10 s late');
+  assert.equal(await figure('delay'), '10 min 10 s late');
   assert.equal(await figure('ended'), '2025-11-21 21:00:00 (mark)');
   assert.equal(await figure('joins'), '58 of 361 (16.1 %)');
 
   assert.equal(await page.locator('#timeline tbody tr').count(), 17);
   assert.deepEqual(await page.locator('#join-failures tbody tr').allInnerTexts(), [
-    '2025-11-21 20:00:00\t2025-11-21 20:10:00\t10 m\t40\t60\t66.7 %\thttp_5xx 30, timeout 10',
-    '2025-11-21 20:40:00\t2025-11-21 20:43:00\t3 m\t18\t18\t100 %\tconnect_timeout 18',
+    '2025-11-21 20:00:00\t2025-11-21 20:10:00\t10 min\t40\t60\t66.7 %\thttp_5xx 30, timeout 10',
+    '2025-11-21 20:40:00\t2025-11-21 20:43:00\t3 min\t18\t18\t100 %\tconnect_timeout 18',
   ]);
   assert.equal(await page.locator('#alerts tbody tr').count(), 2);
   assert.equal(await page.locator('#claims tbody tr').count(), 2);

@@ -65,7 +65,7 @@ test('target page: chart of the seeded points, failing notice, live update', asy
 
   // 1h preset, 1.5 minutes of data: the x-axis fits the data, and says so.
   assert.equal(await page.locator('#ranges button[aria-pressed="true"]').innerText(), '1h');
-  assert.match(await text(page, '#shown'), /^showing the last [12] m( \d+ s)? \(all data\)/);
+  assert.match(await text(page, '#shown'), /^showing the last [12] min( \d+ s)? \(all data\)/);
   // Header links to the target's other pages.
   assert.equal(await attr(page, '#link-timeline', 'href'), '/targets/night-show/timeline');
   assert.equal(await attr(page, '#link-report', 'href'), '/targets/night-show/report');
@@ -82,7 +82,7 @@ test('target page: chart of the seeded points, failing notice, live update', asy
   await page.locator('#ranges button[data-range="5m"]').click();
   await page.waitForURL(/#range=5m$/);
   assert.equal(await page.locator('#ranges button[aria-pressed="true"]').innerText(), '5m');
-  await page.locator('#shown', { hasText: /^showing the last [12] m( \d+ s)? \(all data\)/ }).waitFor();
+  await page.locator('#shown', { hasText: /^showing the last [12] min( \d+ s)? \(all data\)/ }).waitFor();
   const xRange = async (sel: string) => [Number(await attr(page, sel, 'data-x-min')), Number(await attr(page, sel, 'data-x-max'))];
   const [listenersX, joinsX, latencyX] = [await xRange('#chart-listeners'), await xRange('#chart-joins'), await xRange('#chart-latency')];
   assert.deepEqual(listenersX, joinsX, 'the panels show one x range');
@@ -105,7 +105,127 @@ test('target page: without the stream it polls, and still updates', async () => 
   await api('POST', '/targets/night-show/observations', [{ at: Date.now(), state: 'live', listeners: 5555, join: { ok: true, ms: 90 }, source: 'browser-test' }]);
   await page.locator('#listeners', { hasText: /^5,555$/ }).waitFor({ timeout: REFRESH_MS + SLACK_MS });
   await page.locator(`#chart-listeners[data-points="${points + 1}"]`).waitFor({ timeout: REFRESH_MS + SLACK_MS });
+
+  // A probe stamped before a poll but written after it (the poller stamps `at` when a probe starts
+  // and writes after the join: a timeout is written seconds later) still reaches the chart.
+  const failures = Number(await attr(page, '#chart-joins', 'data-failures'));
+  const stamped = Date.now();
+  await seriesResponses(page, 2); // the second poll was sent after `stamped`, and answered
+  await api('POST', '/targets/night-show/observations', [
+    { at: stamped, state: 'unknown', join: { ok: false, ms: 5000, error: 'timeout' }, source: 'browser-test' },
+    { at: stamped + 1, state: 'live', listeners: 7777, join: { ok: true, ms: 90 }, source: 'browser-test' },
+  ]);
+  await page.locator(`#chart-listeners[data-points="${points + 2}"]`).waitFor({ timeout: 2 * REFRESH_MS + SLACK_MS });
+  await page.locator(`#chart-joins[data-failures="${failures + 1}"]`).waitFor();
   await closeClean(page, problems);
+});
+
+/** Resolves when `n` listeners series requests have been answered from now on. */
+function seriesResponses(page: Page, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const on = (r: { url(): string }) => {
+      if (!r.url().includes('/series?') || !r.url().includes('metric=listeners') || ++seen < n) return;
+      page.off('response', on);
+      resolve();
+    };
+    page.on('response', on);
+  });
+}
+
+/** Opens `path` with `route` in place from the start (on a page that has run no script yet). */
+async function openWith(path: string, route: (page: Page) => Promise<void>): Promise<{ page: Page; problems: string[] }> {
+  const opened = await open('/favicon.ico');
+  await route(opened.page);
+  await opened.page.goto(rig.base + path);
+  return opened;
+}
+
+test('target page: a series answer slower than a second still loads, and is not asked again and again', async () => {
+  const asked: string[] = [];
+  const { page, problems } = await openWith('/targets/night-show', async (p) => {
+    p.on('request', (r) => {
+      if (r.url().includes('/series?') && r.url().includes('metric=listeners')) asked.push(r.url());
+    });
+    await p.route(
+      (url) => url.pathname.endsWith('/series'),
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue().catch(() => {}); // the page may be gone by then
+      },
+    );
+  });
+  await page.locator('#status', { hasText: /streaming/ }).waitFor();
+  await page.locator('#chart-listeners[data-points]:not([data-points="0"])').waitFor({ timeout: 15_000 });
+  // The loads of the start and one poll from the newest point held (a poll or two more on a slow
+  // machine), not a reload every second on top, each throwing the one before away.
+  await page.waitForTimeout(4000);
+  assert.ok(asked.length <= 6, `listeners series asked ${asked.length} times: ${asked.join(' ')}`);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await closeClean(page, problems);
+});
+
+test('target page: a first load that fails is retried while polling', async () => {
+  let failing = 8; // the four metrics of the first two loads (the poll loop's and the range's)
+  const { page, problems } = await openWith('/targets/night-show', async (p) => {
+    await p.route((url) => url.pathname.endsWith('/live'), (route) => route.abort('aborted'));
+    await p.route(
+      (url) => url.pathname.endsWith('/series'),
+      (route) => (failing-- > 0 ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"statusCode":503,"code":"SW_NOT_READY","error":"Service Unavailable","message":"store down"}' }) : route.continue()),
+    );
+  });
+  // It says what failed and when it tries again.
+  await page.locator('#status.error', { hasText: /cannot reach the API \(store down\); retrying in \d+ s$/ }).waitFor();
+  await page.locator('#chart-listeners[data-points]:not([data-points="0"])').waitFor({ timeout: 15_000 });
+  await page.locator('#status:not(.error)', { hasText: /polling every 2 s/ }).waitFor();
+  expectProblems(problems, [/HTTP 503: .*\/series\?/]);
+  for (let i = problems.length - 1; i >= 0; i--) if (/console error: Failed to load resource: .* 503/.test(problems[i]!)) problems.splice(i, 1);
+  await closeClean(page, problems);
+});
+
+test('target page: a reconnected stream asks only for what it lacks', async () => {
+  const { page, problems } = await open('/targets/night-show');
+  const streams: URL[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.endsWith('/live')) streams.push(new URL(r.url()));
+  });
+  await page.locator('#status', { hasText: /streaming/ }).waitFor();
+  await page.locator('#chart-listeners[data-points]:not([data-points="0"])').waitFor();
+  const points = Number(await attr(page, '#chart-listeners', 'data-points'));
+  const at = Date.now();
+  await api('POST', '/targets/night-show/observations', [{ at, state: 'live', listeners: 6060, join: { ok: true, ms: 90 }, source: 'browser-test' }]);
+  await page.locator(`#chart-listeners[data-points="${points + 1}"]`).waitFor();
+  await page.locator('#listeners', { hasText: /^6,060$/ }).waitFor();
+
+  // Every connection cut from the server side, as a restart or a proxy timeout would.
+  rig.app.server.closeAllConnections();
+  await page.locator('#status', { hasText: /polling/ }).waitFor();
+  await page.locator('#status', { hasText: /streaming/ }).waitFor({ timeout: 10_000 });
+  const reopened = streams.at(-1)!;
+  assert.equal(reopened.searchParams.get('since'), String(at), `reopened with the newest point held as since: ${reopened}`);
+  // Nothing replayed twice.
+  await page.waitForTimeout(1000);
+  assert.equal(await attr(page, '#chart-listeners', 'data-points'), String(points + 1));
+  const cut = /^(request failed: \S+\/live(\?\S*)? |console error: Failed to load resource: )net::ERR_INCOMPLETE_CHUNKED_ENCODING$/;
+  await closeClean(page, problems.filter((p) => !cut.test(p)));
+});
+
+test('target page: a target deleted while the page is open: it says so and stops asking', async () => {
+  const source = { kind: 'x-space', spaceId: '1Doomed', url: 'http://127.0.0.1:9' };
+  await api('POST', '/targets', { id: 'doomed', name: 'Doomed', source, intervalMs: 2000 });
+  await api('POST', '/targets/doomed/observations', [{ at: Date.now() - 5000, state: 'live', listeners: 12, join: { ok: true, ms: 90 }, source: 'browser-test' }]);
+  const { page, problems } = await open('/targets/doomed');
+  await page.locator('#chart-listeners[data-points="1"]').waitFor();
+  await page.locator('#status', { hasText: /streaming/ }).waitFor();
+  await api('DELETE', '/targets/doomed');
+  await page.locator('#message.error', { hasText: 'The target "doomed" no longer exists' }).waitFor({ timeout: 20_000 });
+  await page.locator('#status', { hasText: 'target deleted' }).waitFor();
+  const later: string[] = [];
+  page.on('request', (r) => later.push(r.url()));
+  await page.waitForTimeout(2 * REFRESH_MS + 1000);
+  assert.deepEqual(later, [], 'no more requests');
+  const gone = problems.filter((p) => p.includes('/targets/doomed') || /console error: (Failed to load resource: .* 404|EventSource)/.test(p));
+  await closeClean(page, problems.filter((p) => !gone.includes(p)));
 });
 
 test('target page: a hostile name renders as text', async () => {
@@ -186,6 +306,14 @@ test('target page: alert bands, schedule lines, a claim marker whose hostile quo
   assert.match(tipText, /verdict\s+overstated/);
   assert.equal(await page.locator('#tooltip img, #tooltip script, main img').count(), 0);
   assert.equal(await page.evaluate('typeof window.__xss'), 'undefined');
+
+  // The overlays are read up to the view's end (the API keeps the oldest 10,000 entries of a range).
+  const overlayRead = page.waitForRequest((r) => r.url().includes('/targets/launch/timeline?'));
+  await page.locator('#ranges button[data-range="15m"]').click();
+  const q = new URL((await overlayRead).url()).searchParams;
+  assert.ok(Number(q.get('from')) > 0 && Number(q.get('to')) >= Number(q.get('from')), `timeline asked with a range: ${q}`);
+  assert.equal(await page.locator('#overlays-truncated').isVisible(), false);
+  await page.locator('#chart-listeners[data-bands="2"]').waitFor();
 
   // Hovering a band names its rule and span.
   await page.locator('.hot-band').first().hover();

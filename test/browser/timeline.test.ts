@@ -55,8 +55,8 @@ test('timeline page: every event in time order, spans and durations in words, of
   const firing = rows.nth(2);
   assert.match(await firing.locator('.tl-span').innerText(), /^\d\d:\d\d:00–\d\d:\d\d:00, 36 min$/);
   assert.equal(await firing.locator('.tl-detail').innerText(), 'join failures 40 % over 2 min (12 of 30 failed)');
-  assert.match(await rows.nth(1).locator('.tl-span').innerText(), /^since \d\d:\d\d:00, 5\d min so far$/);
-  assert.match(await rows.nth(6).locator('.tl-span').innerText(), /^since \d\d:\d\d:00, 1\d min so far$/);
+  assert.match(await rows.nth(1).locator('.tl-span').innerText(), /^since \d\d:\d\d:00, 5\d min( \d+ s)? so far$/);
+  assert.match(await rows.nth(6).locator('.tl-span').innerText(), /^since \d\d:\d\d:00, 1\d min( \d+ s)? so far$/);
   assert.equal(await rows.nth(4).locator('.tl-detail').innerText(), '“60 million listening”');
 
   // Header: links per contracts.md §4 and the report downloads.
@@ -115,23 +115,44 @@ test('timeline page: kind and time filters live in the URL; new events appear wi
   await rig.closeClean(page, problems);
 });
 
-test('timeline words (pure): spans, offsets, labels, filters', async () => {
+test('timeline page: "so far" counts on in place; the table is not rebuilt, so a selection stays', async () => {
+  const { page, problems } = await rig.open('/targets/tl-show/timeline');
+  const drop = page.locator('#rows tr.tl-row', { hasText: 'listener drop firing' });
+  await drop.waitFor();
+  const span = drop.locator('.tl-span');
+  // Tag the row node and select its title, as a reader copying it would.
+  await page.evaluate(`(() => {
+    const tr = [...document.querySelectorAll('#rows tr.tl-row')].find((r) => r.textContent.includes('listener drop firing'));
+    tr.probe = 1;
+    const range = document.createRange();
+    range.selectNodeContents(tr.querySelector('.tl-title'));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+  })()`);
+  const before = await span.innerText();
+  // The open span's duration moves on by itself…
+  const cell = await span.elementHandle();
+  await page.waitForFunction(([el, was]) => !el!.isConnected || el!.textContent !== was, [cell, before] as const, { timeout: 20_000 });
+  assert.match(await span.innerText(), /^since \d\d:\d\d:00, 1\d min( \d+ s)? so far$/);
+  // …in the same row, with the selection still there.
+  assert.equal(await drop.evaluate((tr) => (tr as unknown as { probe?: number }).probe), 1, 'the row was not rebuilt');
+  assert.equal(await page.evaluate('getSelection().toString()'), 'listener drop firing');
+  await rig.closeClean(page, problems);
+});
+
+test('timeline words (pure): spans, offsets, days, labels, filters', async () => {
   const f = await import(new URL('timeline-format.js', PUBLIC).href);
-  assert.deepEqual([45_000, 90_000, 36 * MIN, 36 * MIN + 20_000, 72 * MIN, 120 * MIN, 51 * 3_600_000].map(f.formatSpan), [
-    '45 s',
-    '1 min 30 s',
-    '36 min',
-    '36 min',
-    '1 h 12 min',
-    '2 h',
-    '2 d 3 h',
-  ]);
+  const { formatDuration } = await import(new URL('format.js', PUBLIC).href);
+  assert.equal(f.formatSpan, undefined, 'durations come from format.js, worded as on every page');
+  assert.equal(f.formatOffset(43 * MIN + 20_000), `T+${formatDuration(43 * MIN + 20_000)}`);
   assert.equal(f.formatOffset(43 * MIN), 'T+43 min');
   assert.equal(f.formatOffset(-5 * MIN), 'T−5 min');
   assert.equal(f.formatOffset(undefined), '');
   const at = '2025-11-21T16:05:00.000Z';
   assert.match(f.spanText({ at, until: '2025-11-21T16:41:00.000Z' }, 0), /^\d\d:05:00–\d\d:41:00, 36 min$/);
   assert.match(f.spanText({ at, ongoing: true }, Date.parse(at) + 12 * MIN), /^since \d\d:05:00, 12 min so far$/);
+  assert.match(f.spanText({ at, until: '2025-11-21T16:41:20.000Z' }, 0), /^\d\d:05:00–\d\d:41:20, 36 min 20 s$/);
+  assert.match(f.formatDay(Date.parse(at)), /^[A-Z][a-z]{2},? 2[12] Nov 2025$/);
   assert.equal(f.spanText({ at }, 0), '');
 
   assert.deepEqual(f.describe({ at, type: 'alert-firing', data: { rule: 'claim_gap', summary: 's' } }), { kind: 'alerts', tag: 'alert', title: 'claim gap firing', detail: 's' });
@@ -144,6 +165,8 @@ test('timeline words (pure): spans, offsets, labels, filters', async () => {
   });
   assert.equal(f.describe({ at, type: 'claim', data: { metric: 'views', value: 5, claimant: 'a', sourceUrl: 'https://x.test/p' } }).link, 'https://x.test/p');
   assert.match(f.describe({ at, type: 'on-air', data: { delayMs: 12 * MIN, scheduledStart: at } }).detail, /^12 min late · scheduled \d\d:05:00$/);
+  assert.equal(f.describe({ at, type: 'on-air', data: { delayMs: 400 } }).detail, 'on time');
+  assert.equal(f.describe({ at, type: 'on-air', data: {} }).detail, '');
   assert.deepEqual(f.describe({ at, type: 'stream-restart', data: { fromSequence: 1200, toSequence: 3 } }), {
     kind: 'state',
     tag: 'state',

@@ -11,15 +11,20 @@ const PUBLIC = new URL('../../src/dashboard/public/', import.meta.url);
 
 test('dashboard pages are HTML with a strict CSP', async (t) => {
   const app = await build(t);
-  for (const url of ['/', '/targets/some-target', '/targets/does-not-exist-yet']) {
+  const pages = ['/', '/targets/some-target', '/targets/does-not-exist-yet', '/targets/some-target/timeline', '/targets/some-target/report', '/compare', '/compare?a=x&b=y'];
+  for (const url of pages) {
     const res = await app.inject({ url });
     assert.equal(res.statusCode, 200, url);
     assert.match(String(res.headers['content-type']), /^text\/html/, url);
     assert.match(res.body, /^<!doctype html>/i, url);
-    assert.match(String(res.headers['content-security-policy']), /script-src 'self'/, url);
+    const csp = String(res.headers['content-security-policy']);
+    assert.match(csp, /script-src 'self'(;|$)/, url);
+    assert.match(csp, /style-src 'self'(;|$)/, url);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, url);
   }
-  assert.match((await app.inject({ url: '/' })).body, /\/assets\/app\/list\.js/);
-  assert.match((await app.inject({ url: '/targets/x' })).body, /\/assets\/app\/target\.js/);
+  for (const [url, script] of [['/', 'list'], ['/targets/x', 'target'], ['/targets/x/timeline', 'timeline'], ['/targets/x/report', 'report'], ['/compare', 'compare']]) {
+    assert.match((await app.inject({ url })).body, new RegExp(`/assets/app/${script}\\.js`), url);
+  }
 });
 
 test('page scripts, styles and uPlot are served', async (t) => {
@@ -55,15 +60,68 @@ test('pages never write user strings as markup and have no inline scripts', () =
 });
 
 test('live-series: appending a polled tail', async () => {
-  const { mergeTail, nextFrom, lastValue } = await import(new URL('live-series.js', PUBLIC).href);
+  const { mergeTail, tailStart, spliceTail, lastValue } = await import(new URL('live-series.js', PUBLIC).href);
   const held = { t: [100, 200, 300], v: [1, 2, null] };
   assert.deepEqual(mergeTail(held, { t: [300, 400, 500], v: [9, 4, 5] }, 150), { t: [200, 300, 400, 500], v: [2, null, 4, 5] });
   assert.deepEqual(mergeTail({ t: [], v: [] }, { t: [10, 20], v: [1, 2] }, 15), { t: [20], v: [2] });
-  assert.equal(nextFrom(held, 0), 301);
-  assert.equal(nextFrom(held, 1000), 1000);
-  assert.equal(nextFrom({ t: [], v: [] }, 50), 50);
+  assert.equal(tailStart(held, 0), 300, 'at the newest point held, inclusive');
+  assert.equal(tailStart(held, 1000), 1000);
+  assert.equal(tailStart({ t: [], v: [] }, 50), 50);
+  // The tail replaces what it covers; a point the stream added after it stays; the window slides.
+  assert.deepEqual(spliceTail(held, { t: [300, 400], v: [3, 4] }, 300, 150), { t: [200, 300, 400], v: [2, 3, 4] });
+  assert.deepEqual(spliceTail({ t: [100, 300, 900], v: [1, 3, 9] }, { t: [300, 400], v: [3, 4] }, 300, 0), { t: [100, 300, 400, 900], v: [1, 3, 4, 9] });
+  assert.deepEqual(spliceTail(held, { t: [], v: [] }, 300, 150), { t: [200, 300], v: [2, null] }, 'an empty tail drops nothing held');
   assert.equal(lastValue(held), 2);
   assert.equal(lastValue({ t: [], v: [] }), undefined);
+});
+
+test('live-series: polling catches an observation written after a poll with an instant before it', async () => {
+  const { tailStart, spliceTail } = await import(new URL('live-series.js', PUBLIC).href);
+  // The store as the series API reads it (inclusive bounds), one row per instant.
+  const store: { at: number; v: number }[] = [];
+  const series = (from: number, to: number) => {
+    const rows = store.filter((r) => r.at >= from && r.at <= to);
+    return { t: rows.map((r) => r.at), v: rows.map((r) => r.v) };
+  };
+  const poll = (held: { t: number[]; v: number[] }) => {
+    const from = tailStart(held, 0);
+    return spliceTail(held, series(from, Number.MAX_SAFE_INTEGER), from, 0);
+  };
+  store.push({ at: 1000, v: 1 }, { at: 3000, v: 1 });
+  let held = series(0, 4000); // loaded at 4000
+  // A probe started at 5000 timed out; the page polls at 9000 and 11000 before it is written at 12000.
+  held = poll(held);
+  held = poll(held);
+  store.push({ at: 5000, v: 1 });
+  held = poll(held);
+  assert.deepEqual(held.t, [1000, 3000, 5000], 'the late row is fetched, nothing twice');
+
+  // A downsampled load holds a bucket's sum at its first instant: the poll fetches that bucket raw
+  // and replaces it, so each attempt counts once.
+  store.length = 0;
+  for (let at = 0; at < 10; at++) store.push({ at, v: 1 });
+  const sum = (s: { v: number[] }) => s.v.reduce((a, b) => a + b, 0);
+  const loaded = { t: [0, 5], v: [5, 4] }; // rows 0–4 and 5–8 (row 9 written after the load)
+  const polled = poll(loaded);
+  assert.equal(sum(polled), 10);
+  assert.deepEqual(polled.t, [0, 5, 6, 7, 8, 9]);
+});
+
+test('live-series: a reload is never started over one in flight, and waits after a failure', async () => {
+  const { reloadDue, RELOAD_AFTER_MS, RELOAD_AFTER_POINTS } = await import(new URL('live-series.js', PUBLIC).href);
+  const now = 1_000_000;
+  const s = { loading: null, loadedAt: now - 1000, appended: 0, retryAt: 0 };
+  assert.equal(reloadDue(s, now), false, 'fresh');
+  assert.equal(reloadDue({ ...s, loadedAt: 0 }, now), true, 'never loaded (the first load failed): load');
+  assert.equal(reloadDue({ ...s, loadedAt: 0, loading: Promise.resolve() }, now), false, 'a slow load is not thrown away by the next tick');
+  assert.equal(reloadDue({ ...s, loadedAt: 0, retryAt: now + 1 }, now), false, 'backing off after a failure');
+  assert.equal(reloadDue({ ...s, appended: RELOAD_AFTER_POINTS + 1 }, now), true);
+  assert.equal(reloadDue({ ...s, loadedAt: now - RELOAD_AFTER_MS - 1 }, now), true);
+});
+
+test('live-stream: retries back off, capped', async () => {
+  const { retryDelay } = await import(new URL('live-stream.js', PUBLIC).href);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 100].map((n) => retryDelay(n, 2000, 30_000)), [2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
 });
 
 test('format: numbers, ages, intervals, ranges, states', async () => {
@@ -88,15 +146,31 @@ test('format: numbers, ages, intervals, ranges, states', async () => {
   assert.equal(f.isStale(6000, 5000), false);
 });
 
-test('format: durations, clock, percent, the 5m preset', async () => {
+test('format: durations, lateness, links, instants, clock, percent, the 5m preset', async () => {
   const f = await import(new URL('format.js', PUBLIC).href);
+  // One wording on every page (timeline, overview, compare, report, target page): "min", never "m".
   assert.equal(f.formatDuration(45_000), '45 s');
-  assert.equal(f.formatDuration(72_000), '1 m 12 s');
-  assert.equal(f.formatDuration(15 * 60_000), '15 m');
+  assert.equal(f.formatDuration(72_000), '1 min 12 s');
+  assert.equal(f.formatDuration(610_000), '10 min 10 s');
+  assert.equal(f.formatDuration(15 * 60_000), '15 min');
   assert.equal(f.formatDuration(3_600_000), '1 h');
-  assert.equal(f.formatDuration(2 * 3_600_000 + 5 * 60_000), '2 h 5 m');
+  assert.equal(f.formatDuration(2 * 3_600_000 + 5 * 60_000), '2 h 5 min');
+  assert.equal(f.formatDuration(51 * 3_600_000), '2 d 3 h');
   assert.equal(f.formatDuration(7 * 86_400_000), '7 d');
   assert.equal(f.formatDuration(-1), '—');
+  // "on time" only within a second: 20 s late is late.
+  assert.equal(f.formatLateness(610_000), '10 min 10 s late');
+  assert.equal(f.formatLateness(-20_000), '20 s early');
+  assert.equal(f.formatLateness(999), 'on time');
+  assert.equal(f.formatLateness(-999), 'on time');
+  assert.equal(f.formatLateness(1000), '1 s late');
+  assert.equal(f.formatLateness(undefined), '—');
+  assert.equal(f.safeHref('https://x.test/p'), 'https://x.test/p');
+  assert.equal(f.safeHref('HTTP://x.test'), 'HTTP://x.test');
+  for (const bad of ['javascript:alert(1)', ' javascript:x', 'data:text/html,x', '//x.test', undefined, 5]) assert.equal(f.safeHref(bad), undefined, String(bad));
+  assert.equal(f.instantMs('2026-01-01T00:00:00.000Z'), Date.UTC(2026, 0, 1));
+  assert.equal(f.instantMs('not a time'), undefined);
+  assert.equal(f.instantMs(undefined), undefined);
   assert.match(f.formatClock(Date.UTC(2026, 0, 1, 13, 2, 3)), /^\d\d:02:03$/);
   assert.equal(f.formatPercent(2.5), '2.5 %');
   assert.equal(f.formatPercent(40), '40 %');
@@ -132,7 +206,7 @@ test('headline: last known state and count while probes fail', async () => {
   // A run of failures: since when.
   const run = summarize(latestOf(failed('2026-01-01T00:04:10.000Z', 'timeout'), ok, '2026-01-01T00:00:02.000Z'));
   assert.equal(run.failure.since, T + 2000);
-  assert.match(failureText(run.failure, T + 252_000), /^probes failing since \d\d:00:02 \(4 m 10 s\) · last: timeout, 2 s ago$/);
+  assert.match(failureText(run.failure, T + 252_000), /^probes failing since \d\d:00:02 \(4 min 10 s\) · last: timeout, 2 s ago$/);
   assert.match(failureText(run.failure, T + 252_000, { short: true }), /^failing since \d\d:00:02 · timeout$/);
 
   // Never succeeded: the state is unknown and there is no count to fall back on.
@@ -205,7 +279,7 @@ test('live-series: an SSE observation appended as points of every metric', async
 });
 
 test('chart-data: zoom, pan, the range fetched for a zoom, axis labels', async () => {
-  const { zoomView, panView, fetchRange, axisCount } = await import(new URL('chart-data.js', PUBLIC).href);
+  const { zoomView, panView, fetchRange, axisCount, maxPointsFor } = await import(new URL('chart-data.js', PUBLIC).href);
   assert.deepEqual(zoomView(5000, 1000, 1000), { from: 1000, to: 5000 }, 'a right-to-left drag');
   assert.deepEqual(zoomView(1000, 1200, 2000), { from: 100, to: 2100 }, 'widened to the minimum around its middle');
   assert.deepEqual(panView({ from: 0, to: 1000 }, -0.5, 10_000), { from: -500, to: 500 });
@@ -217,6 +291,8 @@ test('chart-data: zoom, pan, the range fetched for a zoom, axis labels', async (
   assert.equal(axisCount(1_500_000), '1.5 M');
   assert.equal(axisCount(60_000_000), '60 M');
   assert.equal(axisCount(2e9), '2 B');
+  assert.equal(axisCount(-1234.4), '-1,234');
+  assert.deepEqual([0, 640.7, 1400, 20_000].map(maxPointsFor), [200, 640, 1400, 10_000], 'about a point per pixel, within bounds');
 });
 
 test('overlays: alert bands, marks, rule colours', async () => {
@@ -237,14 +313,22 @@ test('overlays: alert bands, marks, rule colours', async () => {
   ]);
   assert.equal(o.bandEnd(bands[0], T + 999_999), T + 300_000);
   assert.equal(o.bandEnd(bands[1], T + 400_000), T + 400_000, 'an ongoing band runs to now');
-  assert.match(o.bandRows(bands[1], T + 420_000).at(-1)[1], /now \(ongoing\) \(1 m\)$/);
+  assert.match(o.bandRows(bands[1], T + 420_000).at(-1)[1], /now \(ongoing\) \(1 min\)$/);
   assert.deepEqual(o.markLines(timeline), [{ id: '5-0', at: T + 420_000, kind: 'incident', text: '<b>mic</b>' }]);
+  // A timeline the API cut short (it keeps the oldest 10,000 entries) is flagged, for the page to say so.
+  const { buildOverlays } = await import(new URL('target-model.js', PUBLIC).href);
+  const built = (truncated: boolean) => buildOverlays({ status: { scheduledStart: 'nonsense' }, timeline: { events: timeline, truncated }, claims: { claims: [] }, palette: ['red'] });
+  assert.equal(built(true).truncated, true);
+  assert.equal(built(false).truncated, false);
+  assert.equal(built(false).scheduledStart, undefined, 'an unreadable instant draws nothing');
+  assert.equal(built(false).bands.length, 2);
   const colors = o.ruleColors(['stall', 'drop', 'stall', 'a', 'b'], ['red', 'green', 'blue']);
   assert.deepEqual([...colors], [['a', 'red'], ['b', 'green'], ['drop', 'blue'], ['stall', 'red']], 'sorted, one colour each, the palette cycling');
 });
 
 test('overlays: claim markers, their tooltip rows, the peak and the listeners axis', async () => {
   const o = await import(new URL('target-overlay-data.js', PUBLIC).href);
+  const { peakOf } = await import(new URL('chart-data.js', PUBLIC).href);
   const quote = '<script>window.__xss=1</script>';
   const [listeners, views, odd] = o.claimMarkers([
     { id: 'c1', at: '2026-01-01T00:00:00.000Z', metric: 'listeners', value: 100_000, claimant: 'PR', quote, verdict: { label: 'overstated', reason: 'claimed 100,000', measured: 2000, measuredAt: '2026-01-01T00:00:02.000Z', ratio: 50 } },
@@ -265,9 +349,9 @@ test('overlays: claim markers, their tooltip rows, the peak and the listeners ax
   assert.equal(o.formatRatio(12.345), '12.3×');
   assert.equal(o.formatRatio(0.684), '0.68×');
 
-  assert.deepEqual(o.peakOf({ t: [1, 2, 3, 4], v: [5, null, 9, 9] }), { at: 3, value: 9 });
-  assert.deepEqual(o.peakOf({ t: [1, 2, 3, 4], v: [5, null, 9, 9] }, 0, 2), { at: 1, value: 5 });
-  assert.equal(o.peakOf({ t: [], v: [] }), undefined);
+  assert.deepEqual(peakOf({ t: [1, 2, 3, 4], v: [5, null, 9, 9] }), { at: 3, value: 9 });
+  assert.deepEqual(peakOf({ t: [1, 2, 3, 4], v: [5, null, 9, 9] }, 0, 2), { at: 1, value: 5 });
+  assert.equal(peakOf({ t: [], v: [] }), undefined);
 
   // A claim 50× the data widens the axis; on a log axis both sit a few decades apart.
   assert.deepEqual(o.listenersRange(1000, 2000, [], false), [0, 2200]);
@@ -375,4 +459,13 @@ test('latest: the new fields are in the OpenAPI document', async (t) => {
   const schema = doc.paths['/api/v1/targets/{id}/latest'].get.responses['200'].content['application/json'].schema;
   assert.ok(schema.properties.lastOk?.description?.includes('last known state'), JSON.stringify(schema.properties.lastOk));
   assert.ok(schema.properties.failingSince?.description?.includes('failed probes'));
+});
+
+test('report page figures: on air before the range is not "never"', async () => {
+  const { figures } = await import(new URL('report-format.js', PUBLIC).href);
+  const base = { schedule: { start: null }, listeners: { peak: null, peakAt: null, mean: null, listenerMinutes: 0 }, joins: { attempts: 0, failed: 0 }, delayMs: null, durationMs: null };
+  const onAir = (r: Record<string, unknown>) => (figures({ ...base, ...r }) as [string, string, string][]).find(([key]) => key === 'on-air')![2];
+  assert.equal(onAir({ onAirAt: null, onAirBeforeRange: false }), 'never');
+  assert.equal(onAir({ onAirAt: null, onAirBeforeRange: true }), 'before the range (not recorded)');
+  assert.equal(onAir({ onAirAt: '2025-11-21T20:10:10.000Z', onAirBy: 'mark' }), '2025-11-21 20:10:10 (mark)');
 });

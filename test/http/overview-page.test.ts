@@ -8,15 +8,24 @@ const f = await import(new URL('overview-format.js', PUBLIC).href);
 test('statusText: the running delay while delayed, the status word otherwise', () => {
   const cases: [unknown, number, string][] = [
     [{ status: 'delayed', delayMs: 12 * 60_000 }, 0, 'delayed · 12 min'],
-    [{ status: 'delayed', delayMs: 12 * 60_000 + 59_000 }, 2000, 'delayed · 13 min'],
+    [{ status: 'delayed', delayMs: 12 * 60_000 + 59_000 }, 2000, 'delayed · 13 min 1 s'],
+    [{ status: 'delayed', delayMs: 12 * 60_000 }, -5000, 'delayed · 12 min'],
     [{ status: 'delayed', delayMs: 45_000 }, 0, 'delayed · 45 s'],
     [{ status: 'delayed', delayMs: 65 * 60_000 }, 0, 'delayed · 1 h 5 min'],
     [{ status: 'delayed', delayMs: 120 * 60_000 }, 0, 'delayed · 2 h'],
+    // On air the badge is the word alone, as its doc says (how late is on the target page).
     [{ status: 'on-air', delayMs: 3 * 60_000 }, 0, 'on-air'],
     [{ status: 'scheduled' }, 0, 'scheduled'],
     [undefined, 0, 'unknown'],
   ];
   for (const [status, since, want] of cases) assert.equal(f.statusText(status, since), want, JSON.stringify(status));
+});
+
+test('the overview words durations as every page does (format.js), not in a wording of its own', async () => {
+  const { formatDuration } = await import(new URL('format.js', PUBLIC).href);
+  assert.equal(f.formatDelay, undefined, 'no second duration helper');
+  for (const ms of [45_000, 65 * 60_000, 12 * 60_000 + 30_000]) assert.equal(f.statusText({ status: 'delayed', delayMs: ms }), `delayed · ${formatDuration(ms)}`);
+  assert.equal(f.joinText({ windowMs: 90_000, attempts: 0, failed: 0, successRate: null }).detail, `no join attempts · last ${formatDuration(90_000)}`);
 });
 
 test('statusClass: known statuses only reach the class list', () => {

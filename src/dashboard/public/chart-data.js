@@ -1,5 +1,7 @@
-// Shaping API series for the target page's charts. Pure (no DOM, no uPlot), so
+// Shaping API series for the pages' charts. Pure (no DOM, no uPlot), so
 // test/http/dashboard.test.ts checks it in Node.
+
+import { formatCount } from './format.js';
 
 /** The oldest timestamp held in any of the series, or undefined when all are empty. */
 export function firstTime(seriesList) {
@@ -140,5 +142,20 @@ export function axisCount(n) {
   const a = Math.abs(n);
   if (a >= 1e9) return `${+(n / 1e9).toFixed(a >= 1e10 ? 0 : 1)} B`;
   if (a >= 1e6) return `${+(n / 1e6).toFixed(a >= 1e7 ? 0 : 1)} M`;
-  return new Intl.NumberFormat('en-US').format(Math.round(n));
+  return formatCount(n);
+}
+
+/** Points per series to ask the API for: about one per pixel (more cannot be seen, fewer loses spikes), within the API's cap. */
+export function maxPointsFor(widthPx) {
+  return Math.min(10_000, Math.max(200, Math.floor(widthPx) || 0));
+}
+
+/** The highest count in [from, to] of a `{ t, v }` series and where it is, the first one if it repeats. */
+export function peakOf(series, from = -Infinity, to = Infinity) {
+  let peak;
+  for (let i = 0; i < series.t.length; i++) {
+    const v = series.v[i];
+    if (typeof v === 'number' && series.t[i] >= from && series.t[i] <= to && (peak === undefined || v > peak.value)) peak = { at: series.t[i], value: v };
+  }
+  return peak;
 }

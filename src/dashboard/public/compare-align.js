@@ -55,17 +55,7 @@ export function mergeAligned(list) {
   return [x, ...columns];
 }
 
-/** The highest count and where it is (relative minutes), or undefined without counts. */
-export function peakOf(aligned) {
-  let best;
-  for (let i = 0; i < aligned.v.length; i++) {
-    const v = aligned.v[i];
-    if (typeof v === 'number' && (best === undefined || v > best.value)) best = { value: v, x: aligned.x[i] };
-  }
-  return best;
-}
-
-/** The x range shown: from LEAD before the earliest anchor (0 on this axis) to the later end of data. */
+/** The x range shown at first (and after a double-click): from LEAD before the anchors (0 on this axis) to the later end of data. */
 export function xRange(list) {
   let end = 0;
   for (const s of list) if (s.x.length) end = Math.max(end, s.x[s.x.length - 1]);

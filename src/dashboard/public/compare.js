@@ -1,9 +1,9 @@
 import uPlot from '/assets/uplot/uPlot.esm.js';
 import { api } from './api.js';
-import { axisCount } from './chart-data.js';
-import { alignSeries, anchorOf, fetchWindow, formatT, mergeAligned, MINUTE, MINUTE_INCRS, peakOf, xRange } from './compare-align.js';
-import { formatClock, formatCount } from './format.js';
-import { formatSpan } from './timeline-format.js';
+import { axisCount, maxPointsFor, peakOf } from './chart-data.js';
+import { alignSeries, anchorOf, fetchWindow, formatT, mergeAligned, MINUTE, MINUTE_INCRS, xRange } from './compare-align.js';
+import { formatClock, formatCount, formatDuration, formatLateness } from './format.js';
+import { axisStyle as axis, cssVar as css } from './theme.js';
 
 // Two broadcasts' listener counts on one chart, each shifted so its scheduled start is T+0 (or,
 // without a schedule, its on-air moment or first observation: the card says which). The choice
@@ -14,7 +14,6 @@ const SIDES = ['a', 'b'];
 const HEIGHT = 420;
 
 const $ = (sel) => document.getElementById(sel);
-const css = (name) => window.getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 let targets = [];
 let chart;
@@ -60,10 +59,9 @@ function delayText(status) {
   const d = status.delayMs;
   if (status.onAirAt) {
     if (typeof d !== 'number') return `on air ${formatClock(Date.parse(status.onAirAt))} (no scheduled start)`;
-    if (Math.abs(d) < 1000) return 'on air on time';
-    return d > 0 ? `on air ${formatSpan(d)} late` : `on air ${formatSpan(-d)} early`;
+    return `on air ${formatLateness(d)}`;
   }
-  if (status.status === 'delayed' && typeof d === 'number') return `not on air yet · ${formatSpan(d)} late so far`;
+  if (status.status === 'delayed' && typeof d === 'number') return `not on air yet · ${formatDuration(Math.max(0, d))} late so far`;
   if (!status.scheduledStart) return 'no scheduled start';
   return `not on air (${status.status})`;
 }
@@ -72,7 +70,7 @@ function delayText(status) {
 async function loadSide(id, width) {
   const target = await api.target(id);
   const now = Date.now();
-  const maxPoints = Math.min(10_000, Math.max(200, Math.floor(width)));
+  const maxPoints = maxPointsFor(width);
   let anchor = anchorOf(target);
   let series;
   if (anchor) {
@@ -86,7 +84,8 @@ async function loadSide(id, width) {
   if (!anchor) return { target, anchor: undefined, aligned: { x: [], v: [] } };
   const aligned = alignSeries(series, anchor.at, target.intervalMs);
   const onAir = Date.parse(target.status?.onAirAt ?? '');
-  return { target, anchor, aligned, onAirX: Number.isFinite(onAir) ? (onAir - anchor.at) / MINUTE : undefined, peak: peakOf(aligned) };
+  const peak = peakOf({ t: aligned.x, v: aligned.v });
+  return { target, anchor, aligned, onAirX: Number.isFinite(onAir) ? (onAir - anchor.at) / MINUTE : undefined, peak: peak && { value: peak.value, x: peak.at } };
 }
 
 function showCard(side, s) {
@@ -138,14 +137,16 @@ function draw(sides) {
   chart?.destroy();
   chart = undefined;
   const shown = sides.filter((s) => s && s.anchor);
+  delete el.dataset.xMin;
+  delete el.dataset.xMax;
   for (const side of SIDES) {
     for (const key of ['anchor', 'anchorLabel', 'onairX', 'points', 'peakX']) delete el.dataset[`${key}${side.toUpperCase()}`];
   }
   if (shown.length === 0) return;
 
-  const text = css('--text');
-  const axis = (extra) => ({ stroke: text, font: '14px system-ui, sans-serif', grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid') }, ...extra });
   const [xMin, xMax] = xRange(shown.map((s) => s.aligned));
+  const data = mergeAligned(shown.map((s) => s.aligned));
+  const x = data[0];
   chart = new uPlot(
     {
       width: el.clientWidth,
@@ -153,22 +154,33 @@ function draw(sides) {
       // Room on the right for the last tick's label.
       padding: [12, 40, 0, 0],
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false, range: (_u, min, max) => (min === xMin && max === xMax ? [xMin, xMax] : [min, max]) }, y: { range: (_u, _min, max) => [0, Math.max(10, (max || 0) * 1.1)] } },
+      scales: {
+        // uPlot asks for the data's extent at first and on a double-click (its reset): show the lead
+        // before T+0 then, not just the data; a drag zoom asks for its own range and gets it.
+        x: { time: false, range: (_u, min, max) => (x.length === 0 || (min <= x[0] && max >= x[x.length - 1]) ? [xMin, xMax] : [min, max]) },
+        y: { range: (_u, _min, max) => [0, Math.max(10, (max || 0) * 1.1)] },
+      },
       axes: [axis({ incrs: MINUTE_INCRS, space: 90, values: (_u, ticks) => ticks.map(formatT) }), axis({ size: 80, values: (_u, ticks) => ticks.map(axisCount) })],
       series: [
         { label: 'time', value: (_u, v) => formatT(v) },
         ...shown.map((s) => ({ label: s.target.name, stroke: s.color, width: 2, spanGaps: false, value: (_u, v) => formatCount(v) })),
       ],
-      hooks: { draw: [drawMarkers(shown)] },
+      hooks: {
+        draw: [drawMarkers(shown)],
+        // What the chart shows, readable without reaching into uPlot (the browser test reads these).
+        setScale: [
+          (u, key) => {
+            if (key !== 'x') return;
+            el.dataset.xMin = String(u.scales.x.min);
+            el.dataset.xMax = String(u.scales.x.max);
+          },
+        ],
+      },
     },
-    mergeAligned(shown.map((s) => s.aligned)),
+    data,
     el,
   );
-  chart.setScale('x', { min: xMin, max: xMax });
 
-  // What the chart holds, readable without reaching into uPlot (the browser test reads these).
-  el.dataset.xMin = String(xMin);
-  el.dataset.xMax = String(xMax);
   for (const s of shown) {
     const k = s.side.toUpperCase();
     el.dataset[`anchor${k}`] = new Date(s.anchor.at).toISOString();
@@ -179,35 +191,36 @@ function draw(sides) {
   }
 }
 
+/** One side, or `{ id, error }` when it cannot be loaded: the other side is still shown. */
+async function loadPicked(side, id, width) {
+  if (!id) return undefined;
+  try {
+    return { ...(await loadSide(id, width)), side, color: css(`--series-${side}`) };
+  } catch (err) {
+    return { side, id, error: err };
+  }
+}
+
 async function load() {
   const mine = ++generation;
   const p = picked();
   const width = $('chart').clientWidth;
-  try {
-    const sides = await Promise.all(
-      SIDES.map(async (side) => {
-        if (!p[side]) return undefined;
-        const s = await loadSide(p[side], width);
-        return { ...s, side, color: css(`--series-${side}`) };
-      }),
-    );
-    if (mine !== generation) return; // another pick while this one loaded
-    SIDES.forEach((side, i) => showCard(side, sides[i]));
-    draw(sides);
-    const missing = sides.filter((s) => s && !s.anchor).map((s) => s.target.name);
-    if (!p.a && !p.b) showMessage('Pick two broadcasts to compare.');
-    else if (missing.length) showMessage(`No observations yet for ${missing.join(' and ')}.`);
-    else showMessage('');
-    $('status').textContent = `loaded ${formatClock(Date.now())}`;
-    $('status').classList.remove('error');
-  } catch (err) {
-    if (mine !== generation) return;
-    if (err.status === 404) showMessage(`No target "${err.message.match(/"(.*)"/)?.[1] ?? ''}": pick another.`, true);
-    else {
-      $('status').textContent = `cannot reach the API (${err.message})`;
-      $('status').classList.add('error');
-    }
-  }
+  const results = await Promise.all(SIDES.map((side) => loadPicked(side, p[side], width)));
+  if (mine !== generation) return; // another pick while this one loaded
+  const sides = results.map((r) => (r && !r.error ? r : undefined));
+  SIDES.forEach((side, i) => showCard(side, sides[i]));
+  draw(sides);
+
+  const failed = results.filter((r) => r?.error);
+  const gone = failed.filter((r) => r.error.status === 404).map((r) => `"${r.id}"`);
+  const other = failed.find((r) => r.error.status !== 404);
+  const missing = sides.filter((s) => s && !s.anchor).map((s) => s.target.name);
+  if (gone.length) showMessage(`No target ${gone.join(' or ')}: pick another.`, true);
+  else if (!p.a && !p.b) showMessage('Pick two broadcasts to compare.');
+  else if (missing.length) showMessage(`No observations yet for ${missing.join(' and ')}.`);
+  else showMessage('');
+  $('status').textContent = other ? `cannot reach the API (${other.error.message})` : `loaded ${formatClock(Date.now())}`;
+  $('status').classList.toggle('error', Boolean(other));
 }
 
 async function main() {

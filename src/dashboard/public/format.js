@@ -24,17 +24,42 @@ export function formatInterval(ms) {
   return `${+(ms / 3_600_000).toFixed(1)} h`;
 }
 
-/** A span for people: "45 s", "1 m 12 s", "15 m", "1 h", "2 h 5 m", "7 d". */
+/**
+ * A span for people, one wording on every page: "45 s", "1 min 12 s", "15 min", "1 h", "2 h 5 min",
+ * "7 d 3 h". Seconds are kept under an hour (a delay of 10 min 10 s is cited as such), minutes under
+ * a day.
+ */
 export function formatDuration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   const parts = (big, bigUnit, small, smallUnit) => (small ? `${big} ${bigUnit} ${small} ${smallUnit}` : `${big} ${bigUnit}`);
-  if (s < 3600) return parts(Math.floor(s / 60), 'm', s % 60, 's');
+  if (s < 3600) return parts(Math.floor(s / 60), 'min', s % 60, 's');
   const m = Math.round(s / 60);
-  if (m < 1440) return parts(Math.floor(m / 60), 'h', m % 60, 'm');
+  if (m < 1440) return parts(Math.floor(m / 60), 'h', m % 60, 'min');
   const h = Math.round(m / 60);
   return parts(Math.floor(h / 24), 'd', h % 24, 'h');
+}
+
+/**
+ * A delay against the schedule: "10 min 10 s late", "20 s early", and "on time" only within a
+ * second (a report is cited: whether 20 s counts as late is the reader's call, not a grace here).
+ */
+export function formatLateness(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  if (Math.abs(ms) < 1000) return 'on time';
+  return `${formatDuration(Math.abs(ms))} ${ms > 0 ? 'late' : 'early'}`;
+}
+
+/** A link target only when it is http(s): a `javascript:` or `data:` URL from user input never becomes a link. */
+export function safeHref(url) {
+  return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
+/** Epoch ms of an ISO string (or of epoch ms); undefined for anything else, so a bad value draws nothing. */
+export function instantMs(value) {
+  const ms = typeof value === 'string' ? Date.parse(value) : value;
+  return typeof ms === 'number' && Number.isFinite(ms) ? ms : undefined;
 }
 
 // 24-hour clock: "01:02:03" cannot be misread as afternoon at 1 a.m.

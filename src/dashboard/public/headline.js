@@ -44,7 +44,7 @@ export function summarize(latest) {
 }
 
 /**
- * "last probe failed: http_5xx, 3 s ago", or for a run "probes failing since 01:02:03 (4 m 10 s) ·
+ * "last probe failed: http_5xx, 3 s ago", or for a run "probes failing since 01:02:03 (4 min 10 s) ·
  * last: http_5xx, 3 s ago". `short` (a table cell) drops the ages: "failing since 01:02:03 · http_5xx".
  */
 export function failureText(failure, now, { short = false } = {}) {

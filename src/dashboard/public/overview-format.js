@@ -1,5 +1,5 @@
 // Pure helpers of the overview page (unit-tested from test/http/overview-page.test.ts): no DOM here.
-import { formatCount, formatPercent } from './format.js';
+import { formatCount, formatDuration, formatPercent } from './format.js';
 
 export const STATUSES = ['scheduled', 'delayed', 'on-air', 'degraded', 'off-air', 'ended'];
 
@@ -8,27 +8,18 @@ export function statusClass(status) {
   return STATUSES.includes(status) ? `st-${status}` : 'st-unknown';
 }
 
-/** A delay for people: "45 s", "12 min", "1 h 5 min". */
-export function formatDelay(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 60)} h`;
-}
-
 /**
- * The badge text. While delayed the delay keeps running between updates: `sinceMs` is how long ago
- * the server computed `delayMs`. "delayed · 12 min"; on air late or early: "on-air · +3 min" / "−2 min".
+ * The badge text: the status word, and while delayed the delay, running on between updates
+ * (`sinceMs` is how long ago the server computed `delayMs`): "delayed · 12 min 5 s". On air, the
+ * word alone: how late it went on air is on the target page.
  */
 export function statusText(status, sinceMs = 0) {
   const name = status?.status ?? 'unknown';
-  if (name === 'delayed' && typeof status.delayMs === 'number') return `delayed · ${formatDelay(status.delayMs + Math.max(0, sinceMs))}`;
+  if (name === 'delayed' && typeof status.delayMs === 'number') return `delayed · ${formatDuration(Math.max(0, status.delayMs + Math.max(0, sinceMs)))}`;
   return name;
 }
 
-/** Join success, e.g. { rate: "90 %", detail: "36 of 40 joins ok · 5 min" }; without attempts, "—" and why. */
+/** Join success, e.g. { rate: "90 %", detail: "36 of 40 joins ok · last 5 min" }; without attempts, "—" and why. */
 export function joinText(joins) {
   if (!joins || !joins.attempts) return { rate: '—', detail: `no join attempts · ${windowText(joins?.windowMs)}` };
   const ok = joins.attempts - joins.failed;
@@ -39,7 +30,7 @@ export function joinText(joins) {
 }
 
 function windowText(ms) {
-  return typeof ms === 'number' ? `last ${formatDelay(ms)}` : '';
+  return typeof ms === 'number' ? `last ${formatDuration(ms)}` : '';
 }
 
 /** Join success below these shares is shown as a warning / an error. */

@@ -1,7 +1,7 @@
 // Pure helpers of the report page (no DOM): how its figures read. The report is cited in other
 // time zones, so every time on the page is UTC, as in the Markdown and CSV exports.
 
-import { formatCount, formatDuration } from './format.js';
+import { formatCount, formatDuration, formatLateness } from './format.js';
 
 /** "2025-11-21 20:43:05" from an ISO string or epoch ms; "—" for null. */
 export function utc(value) {
@@ -21,13 +21,6 @@ export function codes(map) {
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([code, n]) => `${code} ${formatCount(n)}`)
     .join(', ');
-}
-
-/** "10 m 10 s late", "20 s early", "on time" (within a second, as the report's own text). */
-export function lateness(ms) {
-  if (typeof ms !== 'number') return '—';
-  if (Math.abs(ms) < 1000) return 'on time';
-  return `${formatDuration(Math.abs(ms))} ${ms > 0 ? 'late' : 'early'}`;
 }
 
 /** What a claim asserted: "60,000,000 listeners", "capacity 5,000", "state ended". */
@@ -52,8 +45,9 @@ export function figures(r) {
   return [
     ['scheduled', 'Scheduled start', utc(r.schedule.start)],
     ['live', 'Source reported live', utc(r.liveAt)],
-    ['on-air', 'On air', r.onAirAt ? `${utc(r.onAirAt)}${r.onAirBy === 'mark' ? ' (mark)' : ''}` : 'never'],
-    ['delay', 'Delay', r.delayMs === null ? '—' : lateness(r.delayMs)],
+    ['on-air', 'On air', r.onAirAt ? `${utc(r.onAirAt)}${r.onAirBy === 'mark' ? ' (mark)' : ''}` : r.onAirBeforeRange ? 'before the range (not recorded)' : 'never'],
+    // "10 min 10 s late", "on time" only within a second, as the report's own text.
+    ['delay', 'Delay', r.delayMs === null ? '—' : formatLateness(r.delayMs)],
     ['ended', 'Ended', r.endedAt ? `${utc(r.endedAt)}${r.endedBy === 'mark' ? ' (mark)' : ''}` : 'not ended'],
     ['duration', 'On air for', r.durationMs === null ? '—' : formatDuration(r.durationMs)],
     ['peak', 'Peak listeners', l.peak === null ? '—' : `${formatCount(l.peak)} at ${utc(l.peakAt).slice(11)}`],

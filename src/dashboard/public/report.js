@@ -1,4 +1,4 @@
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import { formatCount, formatDuration } from './format.js';
 import { drawChart, markersIn } from './report-chart.js';
 import { claimed, codes, figures, ratio, reportPath, share, utc } from './report-format.js';
@@ -16,15 +16,6 @@ const VERDICTS = ['consistent', 'overstated', 'understated', 'unverifiable'];
 const id = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').at(-2) ?? '');
 const query = new URLSearchParams(location.search);
 const $ = (sel) => document.getElementById(sel);
-
-async function getJson(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
-  if (!res.ok) {
-    const body = await res.json().catch(() => undefined);
-    throw new ApiError(res.status, body?.code, body?.message ?? `HTTP ${res.status}`);
-  }
-  return res.json();
-}
 
 function el(tag, text, className) {
   const e = document.createElement(tag);
@@ -183,7 +174,7 @@ async function main() {
   $('status').textContent = 'building the report…';
   let r;
   try {
-    r = await getJson(reportPath(id, undefined, query.get('from'), query.get('to')));
+    r = await api.report(id, { from: query.get('from'), to: query.get('to') });
   } catch (err) {
     $('name').textContent = id || '(no id)';
     $('status').textContent = '';

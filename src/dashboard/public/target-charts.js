@@ -4,15 +4,10 @@
 import uPlot from '/assets/uplot/uPlot.esm.js';
 import { axisCount } from './chart-data.js';
 import { formatClock, formatCount, formatPercent } from './format.js';
+import { axisStyle as axis, cssVar as css } from './theme.js';
 
 export const HEIGHTS = { listeners: 340, joins: 170, latency: 170 };
 export const PANELS = ['listeners', 'joins', 'latency'];
-
-const css = (name) => window.getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-
-function axis(extra = {}) {
-  return { stroke: css('--text'), font: '14px system-ui, sans-serif', grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid') }, ...extra };
-}
 
 /**
  * @param deps.els       panel → container element

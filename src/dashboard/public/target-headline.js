@@ -1,7 +1,7 @@
 // The headline stats of the target page: "now" from /latest (headline.js decides what "now" means
 // while probes fail), the age of the newest observation, and when the broadcast went on air.
 
-import { formatAge, formatClock, formatCount, formatDuration, isStale, stateClass } from './format.js';
+import { formatAge, formatClock, formatCount, formatDuration, formatLateness, isStale, stateClass } from './format.js';
 import { failureText, lastKnownText, summarize } from './headline.js';
 
 const $ = (id) => document.getElementById(id);
@@ -46,8 +46,8 @@ export function renderOnAir(status) {
   $('onair').textContent = onAir === undefined ? (status?.status ?? '—') : formatClock(onAir);
   let note = '';
   if (typeof status?.delayMs === 'number') {
-    const late = status.delayMs;
-    note = onAir === undefined ? `${formatDuration(late)} late so far` : late >= 0 ? `${formatDuration(late)} late` : `${formatDuration(-late)} early`;
+    // Not on air yet: the delay is still running, counted from the scheduled start.
+    note = onAir === undefined ? `${formatDuration(Math.max(0, status.delayMs))} late so far` : formatLateness(status.delayMs);
   } else if (status?.scheduledStart) note = `scheduled ${formatClock(Date.parse(status.scheduledStart))}`;
   $('onair-note').textContent = note;
 }

@@ -1,9 +1,9 @@
 // From API answers to what the overlays draw (target-overlay-data.js does the shaping), plus the
 // colours the canvas needs, read from target.css so the theme stays in one place.
 
+import { instantMs as ms } from './format.js';
 import { alertBands, claimMarkers, markLines, ruleColors } from './target-overlay-data.js';
-
-const css = (name) => window.getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+import { cssVar as css } from './theme.js';
 
 export function cssColors() {
   const kinds = ['program-start', 'program-end', 'note', 'incident'];
@@ -21,12 +21,14 @@ export function cssColors() {
   };
 }
 
-const ms = (iso) => (typeof iso === 'string' ? Date.parse(iso) : undefined);
-
-/** `{ bands, marks, claims, ruleColor, scheduledStart, onAirAt }` from /status, /timeline and /claims. */
+/**
+ * `{ bands, marks, claims, ruleColor, scheduledStart, onAirAt, truncated }` from /status, /timeline
+ * and /claims; `truncated`: the timeline held more entries than the API returns (the oldest are).
+ */
 export function buildOverlays({ status, timeline, claims, palette }) {
   const bands = alertBands(timeline.events);
   return {
+    truncated: Boolean(timeline.truncated),
     bands,
     marks: markLines(timeline.events),
     claims: claimMarkers(claims.claims).filter((c) => Number.isFinite(c.at)),

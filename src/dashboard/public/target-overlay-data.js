@@ -1,9 +1,7 @@
 // What the target page draws over its charts, from API answers: alert bands, operator marks, claim
 // markers, the peak. Pure (no DOM, no uPlot), so test/http/dashboard.test.ts checks it in Node.
 
-import { formatClock, formatCount, formatDuration } from './format.js';
-
-const ms = (iso) => (typeof iso === 'string' ? Date.parse(iso) : undefined);
+import { formatClock, formatCount, formatDuration, instantMs as ms } from './format.js';
 const str = (v) => (typeof v === 'string' ? v : '');
 
 /**
@@ -109,16 +107,6 @@ export function bandRows(b, now) {
 
 export function markRows(m) {
   return [['mark', m.kind], ...(m.text ? [['text', m.text]] : []), ['at', formatClock(m.at)]];
-}
-
-/** The highest count in [from, to] of a `{ t, v }` series, the first one if it repeats. */
-export function peakOf(series, from = -Infinity, to = Infinity) {
-  let peak;
-  for (let i = 0; i < series.t.length; i++) {
-    const v = series.v[i];
-    if (typeof v === 'number' && series.t[i] >= from && series.t[i] <= to && (peak === undefined || v > peak.value)) peak = { at: series.t[i], value: v };
-  }
-  return peak;
 }
 
 /**

@@ -2,7 +2,7 @@
 // claimants and mark texts are user input: every string goes in with textContent, and a source URL
 // becomes a link only when it is http(s).
 
-const SAFE_URL = /^https?:\/\//i;
+import { safeHref } from './format.js';
 
 /**
  * @param el the tooltip element (role=tooltip), positioned fixed by target.css
@@ -22,9 +22,10 @@ export function createTooltip(el) {
       const dt = document.createElement('dt');
       dt.textContent = label;
       const dd = document.createElement('dd');
-      if (label === 'source' && SAFE_URL.test(text)) {
+      const href = label === 'source' ? safeHref(text) : undefined;
+      if (href) {
         const a = document.createElement('a');
-        a.href = text;
+        a.href = href;
         a.rel = 'noopener noreferrer';
         a.target = '_blank';
         a.textContent = text;

@@ -1,17 +1,20 @@
 import uPlot from '/assets/uplot/uPlot.esm.js';
 import { api } from './api.js';
-import { bridgeGaps, fetchRange, firstTime, joinBuckets, panView, typicalStep, viewWindow, zoomView } from './chart-data.js';
-import { formatClock, formatInterval, parseRange, RANGES } from './format.js';
-import { appendObservation, mergeTail } from './live-series.js';
+import { bridgeGaps, firstTime, joinBuckets, maxPointsFor, peakOf, typicalStep, viewWindow, zoomView } from './chart-data.js';
+import { formatClock, formatCount, formatDuration, formatInterval, parseRange, RANGES } from './format.js';
+import { reloadDue } from './live-series.js';
+import { retryDelay } from './live-stream.js';
 import { targetApi } from './target-api.js';
-import { makeCharts, HEIGHTS, PANELS } from './target-charts.js';
+import { makeCharts } from './target-charts.js';
+import { wireControls } from './target-controls.js';
 import { setupForms } from './target-forms.js';
 import { renderAge, renderHeadline, renderOnAir } from './target-headline.js';
 import { connectLive } from './target-live.js';
-import { listenersRange, peakOf } from './target-overlay-data.js';
+import { listenersRange } from './target-overlay-data.js';
 import { buildOverlays, cssColors, renderRuleLegend } from './target-model.js';
 import { describeView } from './target-describe.js';
 import { createOverlays } from './target-overlays.js';
+import { createSeries, emptySeries, METRICS } from './target-series.js';
 import { createTooltip } from './target-tooltip.js';
 
 // The target page: three panels on one x axis with overlays, zoom and pan, live by SSE (polling
@@ -21,21 +24,17 @@ import { createTooltip } from './target-tooltip.js';
 // Polling while the stream is down: as often as the target is polled, within bounds.
 const MIN_REFRESH_MS = 2000;
 const MAX_REFRESH_MS = 5000;
+// After failures, automatic retries wait longer each time, up to this.
+const MAX_BACKOFF_MS = 60_000;
 // While streaming, a slow full refresh of the headline and overlays, in case a frame was missed.
 const RECONCILE_MS = 30_000;
 const OVERLAY_POLL_MS = 10_000;
-// Appended live points are full resolution while a load may be downsampled: past this many (or this
-// long) the page reloads the range so the chart stays light.
-const RELOAD_AFTER_POINTS = 2000;
-const RELOAD_AFTER_MS = 10 * 60_000;
-const METRICS = ['listeners', 'join_attempts', 'join_failures', 'join_ms'];
 const MIN_ATTEMPTS_PER_BAR = 4;
 const BAR_PX = 10;
 // Timeline entries are read from this far before the view, so a band that began earlier still shows.
 const TIMELINE_LOOKBACK_MS = 24 * 3_600_000;
 
 const $ = (sel) => document.getElementById(sel);
-const emptyData = () => Object.fromEntries(METRICS.map((m) => [m, { t: [], v: [] }]));
 
 function start(target) {
   const id = target.id;
@@ -43,11 +42,15 @@ function start(target) {
     rangeKey: parseRange(location.hash),
     zoom: null,
     log: false,
-    held: emptyData(),
-    coveredTo: 0,
+    held: emptySeries(),
     appended: 0,
     loadedAt: 0,
+    loading: null,
     generation: 0,
+    overlayGeneration: 0,
+    failures: 0,
+    retryAt: 0,
+    stopped: false,
     view: { from: 0, to: 1, fitted: false },
     buckets: { width: 0, t: [], attempts: [], failures: [], share: [] },
     model: { bands: [], marks: [], claims: [], ruleColor: new Map(), peak: undefined },
@@ -61,6 +64,7 @@ function start(target) {
   const tooltip = createTooltip($('tooltip'));
   const overlays = createOverlays({ model: () => s.model, colors: () => colors, tooltip, pxRatio: uPlot.pxRatio });
   const els = { listeners: $('chart-listeners'), joins: $('chart-joins'), latency: $('chart-latency') };
+  const series = createSeries({ id, s, maxPoints: () => maxPointsFor(els.listeners.clientWidth), onData: () => draw(), streaming: () => s.mode === 'stream' });
 
   const charts = {};
   function build() {
@@ -87,17 +91,11 @@ function start(target) {
   const inView = (t) => t >= s.view.from && t <= s.view.to;
   const claimValuesInView = () => s.model.claims.filter((c) => c.onScale && inView(c.at)).map((c) => c.value);
 
-  function newestTime() {
-    let t = -Infinity;
-    for (const m of METRICS) if (s.held[m].t.length) t = Math.max(t, s.held[m].t.at(-1));
-    return t;
-  }
-
   function computeView() {
     if (s.zoom) return { ...s.zoom, fitted: false };
     const to = Date.now();
     // A server clock running ahead of this browser's must not push its newest points off the edge.
-    const range = { from: to - RANGES[s.rangeKey], to: Math.max(to, newestTime()) };
+    const range = { from: to - RANGES[s.rangeKey], to: Math.max(to, series.newestTime()) };
     return viewWindow(range, firstTime(METRICS.map((m) => s.held[m])), target.intervalMs);
   }
 
@@ -120,7 +118,7 @@ function start(target) {
     charts.latency.setData([joinMs.t, joinMs.v]);
 
     s.model.peak = peakOf(l, s.view.from, s.view.to);
-    describeView({ s, charts, els, claimValues: claimValuesInView() });
+    if (!s.stopped) describeView({ s, charts, els, claimValues: claimValuesInView() });
   }
 
   function scheduleDraw() {
@@ -131,44 +129,18 @@ function start(target) {
     });
   }
 
-  // About one point per pixel: more cannot be seen, fewer loses spikes. The API caps it at 10,000.
-  const maxPoints = () => Math.min(10_000, Math.max(200, Math.floor(els.listeners.clientWidth)));
-
-  async function loadRange() {
-    const mine = ++s.generation;
-    const now = Date.now();
-    const range = s.zoom ? fetchRange(s.zoom, now) : { from: now - RANGES[s.rangeKey], to: now };
-    const results = await Promise.all(METRICS.map((m) => api.series(id, m, range.from, range.to, maxPoints())));
-    if (mine !== s.generation) return; // a newer range was picked while this one loaded
-    s.held = Object.fromEntries(METRICS.map((m, i) => [m, { t: results[i].t, v: results[i].v }]));
-    s.coveredTo = range.to;
-    s.appended = 0;
-    s.loadedAt = Date.now();
-    draw();
-  }
-
-  async function poll() {
-    if (s.zoom || !s.loadedAt) return; // a zoomed view is a fixed range, loaded whole; before the first load there is nothing to extend
-    if (s.appended > RELOAD_AFTER_POINTS || Date.now() - s.loadedAt > RELOAD_AFTER_MS) return loadRange();
-    const mine = s.generation;
-    const to = Date.now();
-    const from = to - RANGES[s.rangeKey];
-    const start = Math.max(from, s.coveredTo + 1);
-    if (start > to) return;
-    const tails = await Promise.all(METRICS.map((m) => api.series(id, m, start, to, maxPoints())));
-    if (mine !== s.generation) return;
-    for (const [i, m] of METRICS.entries()) {
-      s.appended += tails[i].t.length;
-      s.held[m] = mergeTail(s.held[m], tails[i], from);
-    }
-    s.coveredTo = to;
-    draw();
-  }
-
   async function loadOverlays() {
-    const from = Math.min(s.view.from, Date.now() - RANGES[s.rangeKey]) - TIMELINE_LOOKBACK_MS;
-    const [status, timeline, claims] = await Promise.all([targetApi.status(id), targetApi.timeline(id, from), targetApi.claims(id)]);
+    const mine = ++s.overlayGeneration;
+    const now = Date.now();
+    const from = Math.max(0, Math.min(s.view.from, now - RANGES[s.rangeKey]) - TIMELINE_LOOKBACK_MS);
+    // Up to the view's end, not "everything after from": the API keeps the oldest 10,000 entries.
+    const to = s.zoom ? s.view.to : Math.max(now, s.view.to);
+    const [status, timeline, claims] = await Promise.all([targetApi.status(id), api.timeline(id, { from, to }), targetApi.claims(id)]);
+    if (mine !== s.overlayGeneration) return; // a newer read (another range, a later event) is on its way
     s.model = { ...buildOverlays({ status, timeline, claims, palette: colors.bands }), peak: s.model.peak };
+    const note = $('overlays-truncated');
+    note.hidden = !s.model.truncated;
+    note.textContent = s.model.truncated ? `Only the first ${formatCount(timeline.events.length)} events from ${formatClock(from)} are drawn: zoom in to see the alert bands and marks after them.` : '';
     renderRuleLegend($('band-legend'), s.model.ruleColor);
     renderOnAir(status);
     draw();
@@ -181,7 +153,7 @@ function start(target) {
   function report(err) {
     const status = $('status');
     if (err) {
-      status.textContent = `cannot reach the API (${err.message}); retrying`;
+      status.textContent = `cannot reach the API (${err.message}); retrying in ${formatDuration(s.retryAt - Date.now())}`;
       status.classList.add('error');
       return;
     }
@@ -189,18 +161,45 @@ function start(target) {
     status.classList.remove('error');
   }
 
-  // Run one refresh step and say how it went; the steps run again on their own schedules.
+  // Run refresh steps and say how it went; after a failure, automatic retries back off. A 404 means
+  // the target was deleted while the page was open: nothing will come back, so everything stops.
   const run = (...steps) =>
     Promise.all(steps.map((f) => f())).then(
-      () => report(),
-      (err) => report(err),
+      () => {
+        if (s.stopped) return;
+        s.failures = 0;
+        s.retryAt = 0;
+        report();
+      },
+      (err) => {
+        if (s.stopped) return;
+        if (err?.status === 404) return gone();
+        s.failures++;
+        s.retryAt = Date.now() + retryDelay(s.failures, refreshMs, MAX_BACKOFF_MS);
+        report(err);
+      },
     );
+
+  const timers = [];
+  let live = null;
+  function gone() {
+    s.stopped = true;
+    clearTimeout(s.pollTimer);
+    for (const t of timers) clearInterval(t);
+    live?.close();
+    $('status').textContent = 'target deleted · not updating';
+    $('status').classList.add('error');
+    const message = $('message');
+    message.textContent = `The target "${id}" no longer exists (it was deleted). What is shown is as it was.`;
+    message.hidden = false;
+    message.classList.add('error');
+  }
 
   function pollLoop() {
     clearTimeout(s.pollTimer);
-    if (s.mode !== 'polling') return;
-    run(poll, updateHeadline).finally(() => {
-      if (s.mode === 'polling') s.pollTimer = setTimeout(pollLoop, refreshMs);
+    if (s.mode !== 'polling' || s.stopped) return;
+    run(series.poll, updateHeadline).finally(() => {
+      if (s.mode === 'polling' && !s.stopped) s.pollTimer = setTimeout(pollLoop, s.failures ? s.retryAt - Date.now() : refreshMs);
     });
   }
 
@@ -211,7 +210,7 @@ function start(target) {
       if (t) return;
       t = setTimeout(() => {
         t = null;
-        run(fn);
+        if (!s.stopped) run(fn);
       }, ms);
     };
   };
@@ -222,7 +221,7 @@ function start(target) {
     s.zoom = zoom;
     $('zoom-reset').disabled = !zoom;
     draw(); // the new x range at once, with the points held; the detail follows
-    run(loadRange, loadOverlays);
+    run(series.loadRange, loadOverlays);
   }
 
   function selectRange(key) {
@@ -231,41 +230,11 @@ function start(target) {
     $('zoom-reset').disabled = true;
     for (const b of document.querySelectorAll('#ranges button')) b.setAttribute('aria-pressed', String(b.dataset.range === key));
     history.replaceState(null, '', `#range=${key}`);
-    run(loadRange, updateHeadline).then(() => run(loadOverlays));
+    run(series.loadRange, updateHeadline).then(() => run(loadOverlays));
   }
 
   build();
-  $('ranges').addEventListener('click', (e) => {
-    const key = e.target.closest('button')?.dataset.range;
-    if (key && (key !== s.rangeKey || s.zoom)) selectRange(key);
-  });
-  window.addEventListener('hashchange', () => {
-    const key = parseRange(location.hash);
-    if (key !== s.rangeKey) selectRange(key);
-  });
-  $('pan-left').addEventListener('click', () => setZoom(panView(s.view, -0.5, Date.now())));
-  $('pan-right').addEventListener('click', () => setZoom(panView(s.view, 0.5, Date.now())));
-  $('zoom-reset').addEventListener('click', () => setZoom(null));
-  $('log-scale').addEventListener('click', () => {
-    s.log = !s.log;
-    $('log-scale').setAttribute('aria-pressed', String(s.log));
-    build();
-    draw();
-  });
-  // A pinned tooltip goes with a click elsewhere or Escape.
-  document.addEventListener('click', (e) => {
-    if (!e.target.closest('.hot, .tooltip')) tooltip.hide(true);
-  });
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') tooltip.hide(true);
-  });
-  // The container, not the window: a second screen's sidebar or a zoom change resizes it too.
-  new ResizeObserver(() => {
-    const width = els.listeners.clientWidth;
-    if (width === charts.listeners.width) return;
-    for (const p of PANELS) charts[p].setSize({ width, height: HEIGHTS[p] });
-    draw(); // bar count follows the width
-  }).observe(els.listeners);
+  wireControls({ s, els, charts, tooltip, selectRange, setZoom, rebuild: build, draw });
 
   setupForms({
     id,
@@ -273,17 +242,13 @@ function start(target) {
     onAdded: () => run(loadOverlays),
   });
 
-  connectLive({
+  live = connectLive({
     url: (since) => targetApi.liveUrl(id, since),
-    since: () => (s.coveredTo > 0 ? s.coveredTo : Date.now()),
+    // Newer than the newest point held: a reopened stream replays only what the page lacks. A
+    // zoomed view ignores frames (it is reloaded on the way back), so it asks for nothing old.
+    since: () => (!s.zoom && Number.isFinite(series.newestTime()) ? series.newestTime() : Date.now()),
     onObservation: (obs) => {
-      const at = typeof obs.at === 'number' ? obs.at : Date.parse(obs.at);
-      if (!s.zoom) {
-        s.held = appendObservation(s.held, obs, Date.now() - RANGES[s.rangeKey]);
-        s.coveredTo = Math.max(s.coveredTo, at);
-        s.appended++;
-        scheduleDraw();
-      }
+      series.append(obs);
       headlineSoon();
       report();
     },
@@ -291,21 +256,27 @@ function start(target) {
     onMode: (mode) => {
       s.mode = mode;
       // Back on the stream: one poll covers what arrived between the last load and the connection.
-      if (mode === 'stream') run(poll, updateHeadline);
+      if (mode === 'stream') run(series.poll, updateHeadline);
       else pollLoop();
     },
   });
-  setInterval(() => {
+  timers.push(setInterval(() => {
     renderAge(s.lastAt, target.intervalMs);
-    if (s.mode === 'stream' && (s.appended > RELOAD_AFTER_POINTS || Date.now() - s.loadedAt > RELOAD_AFTER_MS) && !s.zoom) run(loadRange);
-  }, 1000);
-  // Overlays change by events: the stream says when; while polling they are re-read now and then.
+    // Polling reloads from its own loop; on the stream, a reload is due after a failed load and as live points pile up.
+    if (s.mode === 'stream' && !s.zoom && reloadDue(s, Date.now())) run(series.loadRange);
+  }, 1000));
+  // Overlays change by events: the stream says when; while polling they are re-read now and then,
+  // though not in a tab nobody looks at (they are read again when it is shown).
   let ticks = 0;
-  setInterval(() => {
+  timers.push(setInterval(() => {
     ticks++;
+    if (document.hidden) return;
     if (s.mode === 'stream' && ticks % (RECONCILE_MS / OVERLAY_POLL_MS) !== 0) return scheduleDraw(); // ongoing bands grow
     run(loadOverlays, ...(s.mode === 'stream' ? [updateHeadline] : []));
-  }, OVERLAY_POLL_MS);
+  }, OVERLAY_POLL_MS));
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !s.stopped) run(loadOverlays);
+  });
   selectRange(s.rangeKey);
 }
 

@@ -2,7 +2,7 @@
 // plain strings, which the page puts in with textContent; test/browser/timeline.test.ts checks
 // them in Node as well as on the page.
 
-import { formatClock, formatCount } from './format.js';
+import { formatClock, formatCount, formatDuration, formatLateness, safeHref } from './format.js';
 
 /** Kind filters of the page, in button order. */
 export const KINDS = Object.freeze(['all', 'alerts', 'marks', 'claims', 'state']);
@@ -37,23 +37,18 @@ export function ruleWords(rule) {
 const MARK_WORDS = { 'program-start': 'Programme start', 'program-end': 'Programme end', note: 'Note', incident: 'Incident' };
 const METRIC_WORDS = { listeners: 'listeners', views: 'views', capacity: 'capacity' };
 
-/** "45 s", "4 min 30 s", "36 min", "1 h 12 min", "2 d 3 h". */
-export function formatSpan(ms) {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  if (s < 600) return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min`;
-  if (m < 1440) return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
-  const h = Math.round(m / 60);
-  return h % 24 ? `${Math.floor(h / 24)} d ${h % 24} h` : `${h / 24} d`;
-}
-
 /** Offset from the scheduled start: "T+43 min", "T−5 min", "T+0 s"; '' without a start. */
 export function formatOffset(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
-  return `T${ms < 0 ? '−' : '+'}${formatSpan(Math.abs(ms))}`;
+  return `T${ms < 0 ? '−' : '+'}${formatDuration(Math.abs(ms))}`;
+}
+
+// One formatter for every row: building one per row (toLocaleDateString) costs more than the row.
+const dayFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+
+/** The local day of an instant, as the row that starts each day says it: "Fri, 21 Nov 2025". */
+export function formatDay(ms) {
+  return dayFormat.format(ms);
 }
 
 /**
@@ -62,22 +57,16 @@ export function formatOffset(ms) {
  */
 export function spanText(entry, now) {
   const at = Date.parse(entry.at);
-  if (entry.ongoing) return `since ${formatClock(at)}, ${formatSpan(Math.max(0, now - at))} so far`;
+  if (entry.ongoing) return `since ${formatClock(at)}, ${formatDuration(Math.max(0, now - at))} so far`;
   if (typeof entry.until === 'string') {
     const until = Date.parse(entry.until);
-    return `${formatClock(at)}–${formatClock(until)}, ${formatSpan(until - at)}`;
+    return `${formatClock(at)}–${formatClock(until)}, ${formatDuration(until - at)}`;
   }
   return '';
 }
 
 const str = (v) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const clockOf = (iso) => (typeof iso === 'string' && Number.isFinite(Date.parse(iso)) ? formatClock(Date.parse(iso)) : '');
-
-function lateness(delayMs) {
-  if (typeof delayMs !== 'number') return '';
-  if (Math.abs(delayMs) < 1000) return 'on time';
-  return delayMs > 0 ? `${formatSpan(delayMs)} late` : `${formatSpan(-delayMs)} early`;
-}
 
 /** A few data fields as "key: value · key: value", for types with no words of their own. */
 function fields(data) {
@@ -109,13 +98,14 @@ export function describe(entry) {
     if (d.metric === 'state') out.title = `Claim by ${who}: it is ${str(d.stateValue)}`;
     else out.title = `Claim by ${who}: ${typeof d.value === 'number' ? formatCount(d.value) : str(d.value)} ${Object.hasOwn(METRIC_WORDS, d.metric) ? METRIC_WORDS[d.metric] : str(d.metric)}`;
     out.detail = d.quote ? `“${str(d.quote)}”` : '';
-    if (typeof d.sourceUrl === 'string' && /^https?:\/\//i.test(d.sourceUrl)) out.link = d.sourceUrl;
+    const link = safeHref(d.sourceUrl);
+    if (link) out.link = link;
   } else if (type === 'state-change') {
     out.title = `State ${str(d.from) || '?'} → ${str(d.to) || '?'}`;
   } else if (type === 'on-air') {
     out.title = 'On air';
     const scheduled = clockOf(d.scheduledStart);
-    out.detail = [lateness(d.delayMs), scheduled ? `scheduled ${scheduled}` : ''].filter(Boolean).join(' · ');
+    out.detail = [typeof d.delayMs === 'number' ? formatLateness(d.delayMs) : '', scheduled ? `scheduled ${scheduled}` : ''].filter(Boolean).join(' · ');
   } else if (type === 'source-schedule') {
     out.title = 'Platform schedule';
     out.detail = [d.start ? `starts ${clockOf(d.start)}` : '', d.end ? `ends ${clockOf(d.end)}` : ''].filter(Boolean).join(', ');
@@ -130,7 +120,7 @@ export function describe(entry) {
     out.detail = typeof d.levelDb === 'number' ? `level ${d.levelDb.toFixed(1)} dB` : '';
   } else if (type === 'silence-end') {
     out.title = 'Sound back';
-    out.detail = typeof d.durationMs === 'number' ? `after ${formatSpan(d.durationMs)} of silence` : '';
+    out.detail = typeof d.durationMs === 'number' ? `after ${formatDuration(d.durationMs)} of silence` : '';
   } else if (type === 'stream-restart') {
     out.title = 'Stream restarted';
     out.detail = fields(d);

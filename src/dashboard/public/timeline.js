@@ -1,6 +1,7 @@
 import { api, ApiError } from './api.js';
 import { formatClock, formatCount, formatInterval } from './format.js';
-import { describe, filtersQuery, formatOffset, KINDS, kindOf, parseFilters, spanText, toLocalInput } from './timeline-format.js';
+import { liveStream } from './live-stream.js';
+import { describe, filtersQuery, formatDay, formatOffset, KINDS, kindOf, parseFilters, spanText, toLocalInput } from './timeline-format.js';
 
 // Every event of one target in time order (GET /api/v1/targets/:id/timeline), with the spans the
 // API closes (alert firing → resolved, silence, programme) written out. Mark texts, claimants and
@@ -16,10 +17,8 @@ const POLL_MS = 5000;
 const SAFETY_RELOAD_MS = 60_000;
 // Several events written at once (an alert and its state change) make one reload, not several.
 const DEBOUNCE_MS = 300;
-// "12 min so far" keeps counting between reloads.
-const REDRAW_MS = 15_000;
-// A stream the server refused is asked for again this much later.
-const REOPEN_MS = 30_000;
+// "12 min 5 s so far" keeps counting between reloads: only those cells are updated.
+const TICK_MS = 1000;
 
 const id = decodeURIComponent(location.pathname.replace(/\/+$/, '').split('/').slice(-2)[0] ?? '');
 const $ = (sel) => document.getElementById(sel);
@@ -29,34 +28,22 @@ let filters = parseFilters(location.search);
 let scheduledStart;
 let entries = [];
 let truncated = false;
+// The answer last rendered: an unchanged reload (the poll, the safety reload) leaves the rows alone.
+let rendered = '';
 let loadedAt = 0;
 let seen = new Set();
 let generation = 0;
-let source;
+let live;
 let pollTimer;
 let debounceTimer;
-
-async function getTimeline() {
-  const q = new URLSearchParams();
-  if (filters.from) q.set('from', filters.from);
-  if (filters.to) q.set('to', filters.to);
-  const res = await fetch(`${base}/timeline?${q}`, { headers: { accept: 'application/json' }, cache: 'no-store' });
-  if (!res.ok) {
-    const body = await res.json().catch(() => ({}));
-    throw new ApiError(res.status, body.code, body.message ?? `HTTP ${res.status}`);
-  }
-  return res.json();
-}
+/** The span cells of open entries, with their entry: the tick rewrites these, nothing else. */
+let ongoing = [];
 
 function el(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-function dayOf(ms) {
-  return new Date(ms).toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
 }
 
 function row(entry, now, isNew) {
@@ -74,7 +61,11 @@ function row(entry, now, isNew) {
   const what = el('td', 'tl-what');
   what.append(el('span', 'tl-tag', d.tag), el('span', 'tl-title', d.title));
   const span = spanText(entry, now);
-  if (span) what.append(el('span', 'tl-span', span));
+  if (span) {
+    const cell = el('span', 'tl-span', span);
+    what.append(cell);
+    if (entry.ongoing) ongoing.push({ entry, cell });
+  }
   if (d.link) {
     const a = el('a', 'tl-link', 'source');
     a.href = d.link;
@@ -92,10 +83,11 @@ function render() {
   const shown = filters.kind === 'all' ? entries : entries.filter((e) => kindOf(e.type) === filters.kind);
   const body = $('rows');
   const rows = [];
+  ongoing = [];
   let day;
   for (const e of shown) {
     const at = Date.parse(e.at);
-    const d = dayOf(at);
+    const d = formatDay(at);
     if (d !== day) {
       day = d;
       const tr = el('tr', 'tl-day');
@@ -131,25 +123,43 @@ function setStatus(text, isError = false) {
   $('status').classList.toggle('error', isError);
 }
 
+/** Open spans count on between reloads; the rest of the table is left alone (selection, focus). */
+function tickOngoing() {
+  const now = Date.now();
+  for (const { entry, cell } of ongoing) cell.textContent = spanText(entry, now);
+}
+
 function liveText() {
-  return source?.readyState === EventSource.OPEN ? 'live · follows new events' : `live · checked every ${formatInterval(POLL_MS)}`;
+  return live?.isOpen() ? 'live · follows new events' : `live · checked every ${formatInterval(POLL_MS)}`;
 }
 
 async function load() {
   const mine = ++generation;
   try {
-    const r = await getTimeline();
+    const r = await api.timeline(id, { from: filters.from, to: filters.to });
     if (mine !== generation) return; // the filters changed while this loaded
-    entries = r.events;
-    truncated = r.truncated;
     loadedAt = Date.now();
-    render();
+    // Only what spans and flags say: `durationMs` of an open entry grows on every read.
+    const answer = JSON.stringify(r, (k, v) => (k === 'durationMs' ? undefined : v));
+    if (answer !== rendered) {
+      rendered = answer;
+      entries = r.events;
+      truncated = r.truncated;
+      render();
+    }
     setStatus(`${liveText()} · updated ${formatClock(loadedAt)}`);
   } catch (err) {
     if (mine !== generation) return;
     if (err instanceof ApiError && err.status === 400) {
       showMessage(err.message, true);
       setStatus('');
+    } else if (err instanceof ApiError && err.status === 404) {
+      // Deleted while the page was open: nothing will come back, so stop asking.
+      clearTimeout(pollTimer);
+      pollTimer = undefined;
+      live?.close();
+      showMessage(`The target "${id}" no longer exists (it was deleted).`, true);
+      setStatus('target deleted · not updating', true);
     } else setStatus(`cannot reach the API (${err.message}); retrying`, true);
   }
 }
@@ -161,27 +171,17 @@ function soon() {
 
 function tick() {
   clearTimeout(pollTimer);
-  const streaming = source?.readyState === EventSource.OPEN;
-  if (!streaming || Date.now() - loadedAt > SAFETY_RELOAD_MS) load();
+  if (!live?.isOpen() || Date.now() - loadedAt > SAFETY_RELOAD_MS) load();
   pollTimer = setTimeout(tick, POLL_MS);
 }
 
+/** Follows the target's stream: each event frame reloads (debounced); while it is down the page polls. */
 function follow() {
-  if (typeof EventSource !== 'function') return;
-  const es = new EventSource(`${base}/live`);
-  source = es;
-  es.addEventListener('event', soon);
-  es.addEventListener('open', () => {
-    soon(); // whatever was written while it was connecting
-  });
-  es.addEventListener('error', () => {
-    // CONNECTING: EventSource reconnects by itself and polling covers the gap. CLOSED: the server
-    // gave no stream (an older version, too many streams open): poll, and try again much later.
-    if (es.readyState === EventSource.CLOSED && source === es) {
-      source = undefined;
-      setTimeout(follow, REOPEN_MS);
-    }
-    setStatus(`${liveText()} · updated ${formatClock(loadedAt || Date.now())}`);
+  live = liveStream({
+    url: () => `${base}/live`,
+    frames: { event: soon },
+    onOpen: soon, // whatever was written while it was connecting
+    onDown: () => setStatus(`${liveText()} · updated ${formatClock(loadedAt || Date.now())}`),
   });
 }
 
@@ -235,6 +235,7 @@ async function main() {
   const onRange = () => {
     applyFilters({ ...filters, from: inputInstant($('from')), to: inputInstant($('to')) });
     seen = new Set();
+    rendered = '';
     load();
   };
   $('from').addEventListener('change', onRange);
@@ -242,10 +243,11 @@ async function main() {
   $('all-time').addEventListener('click', () => {
     applyFilters({ ...filters, from: undefined, to: undefined });
     seen = new Set();
+    rendered = '';
     load();
   });
   $('range').addEventListener('submit', (e) => e.preventDefault());
-  setInterval(render, REDRAW_MS);
+  setInterval(tickOngoing, TICK_MS);
 
   follow();
   tick();
