@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { RedisStore } from '../../src/storage/redis-store.js';
 
 /** A real redis-server of the test's own, on a free port, with an append-only file so a restart keeps data. */
 export interface TestRedis {
@@ -86,3 +88,28 @@ async function waitReady(port: number): Promise<void> {
     await sleep(50);
   }
 }
+
+/**
+ * One redis-server for a whole test file (started before its tests, destroyed after them). Each call
+ * of the returned function empties it and gives a RedisStore on it, closed when the test ends.
+ */
+export function redisStorePerTest(): (t: { after(fn: () => unknown): void }) => Promise<RedisStore> {
+  let server: TestRedis | undefined;
+  let client: Redis | undefined;
+  before(async () => {
+    server = await startRedis();
+    client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  });
+  after(async () => {
+    client?.disconnect();
+    await server?.destroy();
+  });
+  return async (t) => {
+    if (!client) throw new Error('redis not started');
+    await client.flushall();
+    const store = new RedisStore({ redis: client });
+    t.after(() => store.close());
+    return store;
+  };
+}
+

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/storage/redis-store.js';
 import { build } from '../helpers/app.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisStorePerTest } from '../helpers/redis.js';
 
 const PUBLIC = new URL('../../src/dashboard/public/', import.meta.url);
 
@@ -376,18 +374,7 @@ test('favicon: linked by both pages and served, also at /favicon.ico', async (t)
 
 // /latest's lastOk and failingSince are what the headline stands on; both stores, as the API promises.
 
-let redisServer: TestRedis | undefined;
-let redis: Redis | undefined;
-
-before(async () => {
-  redisServer = await startRedis();
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
-});
-
-after(async () => {
-  redis?.disconnect();
-  await redisServer?.destroy();
-});
+const redisStore = redisStorePerTest();
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -446,10 +433,7 @@ test('latest: lastOk and failingSince (memory store)', async (t) => {
 });
 
 test('latest: lastOk and failingSince (redis store)', async (t) => {
-  assert.ok(redis, 'redis not started');
-  await redis.flushall();
-  const store = new RedisStore({ redis });
-  t.after(() => store.close());
+  const store = await redisStore(t);
   await latestScenarios(await build(t, { store }));
 });
 

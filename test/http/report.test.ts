@@ -3,28 +3,15 @@
 // hand, and the SHA-256 checked against the CSV itself.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { MemoryStore } from '../../src/storage/memory-store.js';
-import { RedisStore } from '../../src/storage/redis-store.js';
 import type { Store } from '../../src/storage/store.js';
 import { build } from '../helpers/app.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { redisStorePerTest } from '../helpers/redis.js';
 import { at, EXPECTED, ID, iso, NAME, observations, seedReportScenario, T } from '../report/scenario.js';
 
-let redisServer: TestRedis | undefined;
-let redis: Redis | undefined;
-
-before(async () => {
-  redisServer = await startRedis();
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
-});
-
-after(async () => {
-  redis?.disconnect();
-  await redisServer?.destroy();
-});
+const redisStore = redisStorePerTest();
 
 const url = (query = '') => `/api/v1/targets/${ID}/report${query}`;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -189,10 +176,7 @@ test('report: the known scenario in every format (memory store)', async (t) => {
 });
 
 test('report: the known scenario in every format (redis store)', async (t) => {
-  assert.ok(redis, 'redis not started');
-  await redis.flushall();
-  const store = new RedisStore({ redis });
-  t.after(() => store.close());
+  const store = await redisStore(t);
   await reportScenario(await build(t, { store }), store);
 });
 
