@@ -62,6 +62,12 @@ describe('docker-compose.yml', () => {
     assert.equal(demo.source.spaceId, scenario.spaceId);
   });
 
+  test('prometheus, which has no authentication, is published on loopback only', () => {
+    const ports = (compose.services.prometheus!.ports ?? []).map(publishedPort);
+    assert.ok(ports.some((p) => p.container === '9090'), 'port 9090 published');
+    for (const p of ports) assert.equal(p.ip, '127.0.0.1', `port ${p.container} is published on ${p.ip || 'every interface'}`);
+  });
+
   test('prometheus scrapes spacewatch /metrics on the port spacewatch listens on', () => {
     const mounted = mounts('prometheus').find((m) => m.container === '/etc/prometheus/prometheus.yml')!;
     const prom = parse(readFileSync(mounted.host, 'utf8')) as { scrape_configs: { metrics_path?: string; static_configs: { targets: string[] }[] }[] };
