@@ -238,9 +238,23 @@ test('chart-data: the x window fits a new target, and only then', async () => {
 });
 
 test('chart-data: listener gaps and join buckets', async () => {
-  const { bridgeGaps, joinBuckets, niceWidth, typicalStep } = await import(new URL('chart-data.js', PUBLIC).href);
+  const { bridgeGaps, joinBuckets, niceWidth, perMinuteCounts, typicalStep } = await import(new URL('chart-data.js', PUBLIC).href);
+  assert.equal(perMinuteCounts([120_000, 180_000, 180_250, 180_500]), true, 'rollup minutes, then the raw tail');
+  assert.equal(perMinuteCounts([1_000, 61_000, 121_000]), false, 'a minute apart but not minute-aligned: raw probes');
+  assert.equal(perMinuteCounts([0, 250, 500]), false);
   // A failed probe (null) between counts is bridged; a long silence stays a break.
   assert.deepEqual(bridgeGaps({ t: [0, 1000, 2000, 3000, 20_000], v: [5, null, 7, 8, 9] }, 5000), { t: [0, 2000, 3000, 11_500, 20_000], v: [5, 7, 8, null, 9] });
+  // Rollup minutes (points at :15 and :45, or :30 when flat) then the raw open minute every 250 ms:
+  // one line; a minute with no rollup at all still breaks it, however coarse the neighbours.
+  const M = 60_000;
+  const mixed = { t: [15_000, 45_000, M + 30_000, 2 * M, 2 * M + 250, 2 * M + 500], v: [1, 2, 3, 4, 5, 6] };
+  assert.deepEqual(bridgeGaps(mixed, 1250), mixed);
+  const oneMinuteThenRaw = { t: [15_000, 45_000, M + 104, M + 354, M + 604], v: [1, 2, 3, 4, 5] };
+  assert.deepEqual(bridgeGaps(oneMinuteThenRaw, 1250), oneMinuteThenRaw, 'the first rollup minute joins the raw tail');
+  const missingMinute = { t: [15_000, 45_000, 2 * M + 15_000, 2 * M + 45_000], v: [1, 2, 3, 4] };
+  assert.deepEqual(bridgeGaps(missingMinute, 1250).v, [1, 2, null, 3, 4]);
+  // Raw at 250 ms: an outage of 10 s breaks the line even though rollup-sized gaps would not.
+  assert.deepEqual(bridgeGaps({ t: [0, 250, 500, 10_500, 10_750], v: [1, 1, 1, 1, 1] }, 1250).v, [1, 1, 1, null, 1, 1]);
   assert.equal(typicalStep([0, 1000, 2000, 3000, 10_000], 2), 1000);
   assert.equal(typicalStep([0, 90_000, 92_000]), undefined, 'too few points to tell');
   assert.equal(niceWidth(4000), 5000);

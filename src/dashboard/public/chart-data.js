@@ -40,27 +40,52 @@ export function typicalStep(t, minPoints = 8) {
 }
 
 /**
+ * Whether join counts came (at least partly) from per-minute rollups: the server sends a long range's
+ * whole minutes as one point at each minute's start, 60 s apart. Such a point holds a minute of
+ * attempts, so a bar must be at least a minute wide or it draws a minute as a sliver.
+ */
+export function perMinuteCounts(t) {
+  for (let i = 1; i < t.length; i++) if (t[i - 1] % 60_000 === 0 && t[i] - t[i - 1] === 60_000) return true;
+  return false;
+}
+
+/**
  * Listener points with the nulls of failed probes dropped (a failed probe has no count; it does not
  * mean zero), and a null put back only where known counts are more than `maxGapMs` apart, so a
  * blip draws a continuous line and an outage still shows as a break.
+ *
+ * A long range mixes resolutions: the server answers whole minutes from rollups (a point every
+ * 15–45 s) and the open minute raw (a point per probe). So a gap is also bridged between two rollup
+ * points up to a minute apart, and when it is within GAP_STEPS of the spacing around it (a rollup
+ * minute next to the raw tail), while a missing rollup minute (90 s or more) still breaks.
  */
 export function bridgeGaps(series, maxGapMs) {
+  const known = [];
+  for (let i = 0; i < series.t.length; i++) if (series.v[i] !== null && series.v[i] !== undefined) known.push(i);
   const t = [];
   const v = [];
-  let last;
-  for (let i = 0; i < series.t.length; i++) {
-    const x = series.v[i];
-    if (x === null || x === undefined) continue;
-    if (last !== undefined && series.t[i] - last > maxGapMs) {
-      t.push(last + (series.t[i] - last) / 2);
-      v.push(null);
+  for (let k = 0; k < known.length; k++) {
+    const at = series.t[known[k]];
+    if (k > 0) {
+      const prev = series.t[known[k - 1]];
+      const before = k > 1 ? prev - series.t[known[k - 2]] : 0;
+      const after = k + 1 < known.length ? series.t[known[k + 1]] - at : 0;
+      const rollupNeighbours = at - prev <= 60_000 && prev % ROLLUP_OFFSET === 0 && at % ROLLUP_OFFSET === 0;
+      if (at - prev > Math.max(maxGapMs, GAP_STEPS * Math.max(before, after)) && !rollupNeighbours) {
+        t.push(prev + (at - prev) / 2);
+        v.push(null);
+      }
     }
-    t.push(series.t[i]);
-    v.push(x);
-    last = series.t[i];
+    t.push(at);
+    v.push(series.v[known[k]]);
   }
   return { t, v };
 }
+
+/** How many of the neighbouring steps a gap may span and still be drawn as a line (see bridgeGaps). */
+const GAP_STEPS = 1.8;
+/** Rollup minutes are drawn at :15, :30 and :45 (src/storage/series.ts); raw probes hardly ever land there to the ms. */
+const ROLLUP_OFFSET = 15_000;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,6 +1,6 @@
 import uPlot from '/assets/uplot/uPlot.esm.js';
 import { api } from './api.js';
-import { bridgeGaps, firstTime, joinBuckets, maxPointsFor, peakOf, typicalStep, viewWindow, zoomView } from './chart-data.js';
+import { bridgeGaps, firstTime, joinBuckets, maxPointsFor, peakOf, perMinuteCounts, typicalStep, viewWindow, zoomView } from './chart-data.js';
 import { formatClock, formatCount, formatDuration, formatInterval, parseRange, RANGES } from './format.js';
 import { reloadDue } from './live-series.js';
 import { retryDelay } from './live-stream.js';
@@ -110,7 +110,7 @@ function start(target) {
     const a = s.held.join_attempts;
     const resolution = Math.max(target.intervalMs, typicalStep(a.t) ?? 0);
     s.buckets = joinBuckets(a, s.held.join_failures, s.view.from, s.view.to, {
-      minWidthMs: MIN_ATTEMPTS_PER_BAR * resolution,
+      minWidthMs: Math.max(MIN_ATTEMPTS_PER_BAR * resolution, perMinuteCounts(a.t) ? 60_000 : 0),
       maxBars: Math.max(10, Math.floor(charts.joins.width / BAR_PX)),
     });
     charts.joins.setData([s.buckets.t, s.buckets.attempts.map((n) => (n === null ? null : 100)), s.buckets.share]);
