@@ -158,7 +158,10 @@ test('compare alignment (pure): anchors, merged x with spanned and real gaps, ra
     [undefined, 10, 20, undefined, undefined],
   ]);
   assert.equal(c.peakOf, undefined, 'one peakOf, in chart-data.js');
-  assert.deepEqual(c.xRange([a, b]), [-15, 29]);
+  // The lead is 15 minutes, or a quarter of what follows T+0 when that is shorter.
+  assert.deepEqual(c.xRange([a, b]), [-7.25, 29]);
+  assert.deepEqual(c.xRange([{ x: [0, 180], v: [1, 2] }]), [-15, 180]);
+  assert.deepEqual(c.xRange([{ x: [0, 2], v: [1, 2] }]), [-1, 2], 'a two-minute broadcast gets a minute of lead, not fifteen');
   assert.deepEqual(c.fetchWindow(100 * MIN, { status: { endedAt: iso(130 * MIN) } }, 1000 * MIN), { from: 85 * MIN, to: 145 * MIN });
   assert.deepEqual([-15, -0.2, 0, 43, 150, 180].map(c.formatT), ['T−15 min', 'T+0', 'T+0', 'T+43 min', 'T+2 h 30', 'T+3 h']);
 });

@@ -55,11 +55,16 @@ export function mergeAligned(list) {
   return [x, ...columns];
 }
 
-/** The x range shown at first (and after a double-click): from LEAD before the anchors (0 on this axis) to the later end of data. */
+/**
+ * The x range shown at first (and after a double-click): from before the anchors (0 on this axis)
+ * to the later end of data. The lead is LEAD, or a quarter of what follows T+0 when that is shorter,
+ * so a short broadcast is not squeezed into the right edge by fifteen empty minutes.
+ */
 export function xRange(list) {
   let end = 0;
   for (const s of list) if (s.x.length) end = Math.max(end, s.x[s.x.length - 1]);
-  return [-LEAD_MS / MINUTE, Math.max(end, 1)];
+  end = Math.max(end, 1);
+  return [-Math.min(LEAD_MS / MINUTE, Math.max(end / 4, 1)), end];
 }
 
 /** The absolute window to fetch for one target: LEAD before its anchor to its end (or now). */
